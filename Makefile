@@ -1,0 +1,50 @@
+# Two commands matter: `make run` and `make test`. Everything else is for developers.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench bench-synth bench-ingest bench-link serve clean browser
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+run: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/outcomes run --preset demo
+
+# Debian's Chromium for the browser tests (skipped when already present).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) browser
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipelines tests scripts
+	$(BIN)/ruff format --check pipelines tests scripts
+	cd dbt_project && PATH=$(CURDIR)/$(BIN):$$PATH ../$(BIN)/sqlfluff lint models
+
+format: $(STAMP)
+	$(BIN)/ruff format pipelines tests scripts
+	$(BIN)/ruff check --fix pipelines tests scripts
+
+bench: bench-synth bench-ingest bench-link
+
+bench-synth: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/bench_synth.py
+
+bench-ingest: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/bench_ingest.py
+
+bench-link: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/bench_link.py
+
+serve: $(STAMP)
+	$(BIN)/outcomes serve
+
+clean:
+	rm -rf data dbt_project/target gx_docs

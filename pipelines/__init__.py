@@ -1,0 +1,1 @@
+"""Outcomes warehouse for drug treatment in prison and on release."""

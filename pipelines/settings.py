@@ -1,0 +1,43 @@
+"""Run-time settings, read from ``OUTCOMES_*`` environment variables (and ``.env``).
+
+Nothing here is read at import time: call :func:`get_settings` when a value is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PSEUDO_KEY = "DEVELOPMENT-ONLY-pseudonymisation-key-do-not-use-with-real-data"
+
+
+class Settings(BaseSettings):
+    """Where the warehouse reads and writes, and the pseudonymisation key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OUTCOMES_", env_file=(".env", ".env.local"), extra="ignore"
+    )
+
+    data_dir: Path = Path("data")
+    landing_dir: Path | None = None
+    warehouse: Path | None = None
+    publications_dir: Path | None = None
+    snapshot: Path | None = None
+    pseudo_key: str = Field(default=DEV_PSEUDO_KEY, repr=False)
+
+    def model_post_init(self, __context: object) -> None:
+        self.landing_dir = self.landing_dir or self.data_dir / "landing"
+        self.warehouse = self.warehouse or self.data_dir / "warehouse.duckdb"
+        self.publications_dir = self.publications_dir or self.data_dir / "publications"
+        self.snapshot = self.snapshot or self.data_dir / "snapshot.duckdb"
+
+    @property
+    def uses_dev_key(self) -> bool:
+        return self.pseudo_key == DEV_PSEUDO_KEY
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings now (environment first, then ``.env``), applying explicit overrides."""
+    return Settings(**overrides)
