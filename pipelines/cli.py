@@ -34,5 +34,42 @@ def synth(
     synth_command(preset=preset, people=people, months=months, seed=seed, out=out)
 
 
+@app.command()
+def run(
+    preset: str = typer.Option(
+        "demo", help="simulator preset to generate when the landing folder is empty"
+    ),
+    seed: int = typer.Option(42),
+    month: list[str] = typer.Option([], help="YYYY-MM; default every delivered month"),
+) -> None:
+    """Materialise the whole graph (ingest -> linkage -> dbt -> checks -> publication)."""
+    from rich.console import Console
+
+    from pipelines.ingest.landing import landing_months
+    from pipelines.orchestration import run_pipeline
+    from pipelines.settings import get_settings
+
+    console = Console()
+    settings = get_settings()
+    landing = Path(settings.landing_dir)
+    if not landing_months(landing):
+        from pipelines.synthetic.cli import synth_command
+
+        console.print(f"[bold]No deliveries under {landing}: generating the {preset} preset[/]")
+        synth_command(preset=preset, people=None, months=None, seed=seed, out=landing.parent)
+    outcome = run_pipeline(settings, months=month or None)
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warning[/] check {warning}")
+    if not outcome.success:
+        for failure in outcome.failed_steps + [f"check {c}" for c in outcome.failed_checks]:
+            console.print(f"[red]failed[/] {failure}")
+        console.print("[red bold]Run failed: nothing new was published.[/]")
+        raise typer.Exit(1)
+    console.print(
+        f"[green bold]Run succeeded[/] for {outcome.months[0]}..{outcome.months[-1]}; "
+        f"release: {outcome.release_dir}"
+    )
+
+
 if __name__ == "__main__":
     app()

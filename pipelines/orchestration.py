@@ -1,0 +1,91 @@
+"""Run the whole graph for every month found in the landing folder (what ``outcomes run`` does)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "monthly_outcomes"
+
+
+@dataclass
+class RunOutcome:
+    """What a pipeline run did: months covered, success, and what failed."""
+
+    months: list[str]
+    success: bool
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    release_dir: Path | None = None
+
+
+def _apply_settings(settings: Settings) -> None:
+    """Expose settings to resources and dbt, which read them at run time from the environment."""
+    os.environ["OUTCOMES_DATA_DIR"] = str(settings.data_dir)
+    os.environ["OUTCOMES_LANDING_DIR"] = str(settings.landing_dir)
+    os.environ["OUTCOMES_WAREHOUSE"] = str(Path(settings.warehouse).resolve())
+    os.environ["OUTCOMES_PUBLICATIONS_DIR"] = str(settings.publications_dir)
+    os.environ["OUTCOMES_SNAPSHOT"] = str(settings.snapshot)
+    os.environ["OUTCOMES_PSEUDO_KEY"] = settings.pseudo_key
+
+
+def run_pipeline(
+    settings: Settings,
+    months: list[str] | None = None,
+    instance: dg.DagsterInstance | None = None,
+    run_config: dict | None = None,
+) -> RunOutcome:
+    """Materialise every asset for the given months (default: all months delivered), in one run.
+
+    Every asset is monthly-partitioned with a single-run backfill policy, so one run covers the
+    whole range; ingest loads each month in order and the rest compute as of the last month.
+    """
+    from pipelines.ingest.landing import landing_months
+    from pipelines.transform.prepare import prepare_manifest
+
+    _apply_settings(settings)
+    months = months or landing_months(Path(settings.landing_dir))
+    if not months:
+        raise FileNotFoundError(f"no monthly deliveries found under {settings.landing_dir}")
+    prepare_manifest()
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def(JOB_NAME)
+    if instance is None:
+        home = Path(settings.data_dir) / "dagster_home"
+        home.mkdir(parents=True, exist_ok=True)
+        instance = dg.DagsterInstance.local_temp(str(home.resolve()))
+    tags = {
+        "dagster/asset_partition_range_start": months[0],
+        "dagster/asset_partition_range_end": months[-1],
+    }
+    log.info("running %s for %s..%s (%d months)", JOB_NAME, months[0], months[-1], len(months))
+    result = job.execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False, run_config=run_config or {}
+    )
+    outcome = RunOutcome(months=months, success=result.success)
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            outcome.failed_steps.append(f"{event.step_key}: {error.message.strip()}")
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                outcome.failed_checks.append(name)
+            else:
+                outcome.warnings.append(name)
+    if outcome.failed_checks:
+        outcome.success = False
+    release = Path(settings.publications_dir) / months[-1]
+    outcome.release_dir = release if release.exists() and outcome.success else None
+    return outcome
