@@ -49,3 +49,28 @@ def demo_synth(shared_root: Path) -> Path:
     return build_once(
         shared_root, "demo_synth", lambda out: generate(out, preset="demo", seed=DEMO_SEED)
     )
+
+
+def run_full_pipeline(synth_dir: Path, out: Path) -> None:
+    """Run the whole graph over ``synth_dir/landing`` into ``out`` (warehouse, publications)."""
+    import dagster as dg
+
+    from pipelines.orchestration import run_pipeline
+    from pipelines.settings import Settings
+
+    settings = Settings(data_dir=out, landing_dir=synth_dir / "landing")
+    outcome = run_pipeline(settings, instance=dg.DagsterInstance.ephemeral())
+    if not outcome.success:
+        raise RuntimeError(f"pipeline failed: {outcome.failed_steps} {outcome.failed_checks}")
+
+
+@pytest.fixture(scope="session")
+def ci_warehouse(shared_root: Path, ci_synth: Path) -> Path:
+    """The whole pipeline over the ``ci`` preset; returns the data folder (warehouse.duckdb...)."""
+    return build_once(shared_root, "ci_run", lambda out: run_full_pipeline(ci_synth, out))
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(shared_root: Path, demo_synth: Path) -> Path:
+    """The whole pipeline over the ``demo`` preset; returns the data folder."""
+    return build_once(shared_root, "demo_run", lambda out: run_full_pipeline(demo_synth, out))
