@@ -71,5 +71,36 @@ def run(
     )
 
 
+@app.command()
+def ingest(
+    month: list[str] = typer.Option([], help="YYYY-MM; default every delivered month"),
+    table: list[str] = typer.Option([], help="raw table, e.g. pnc_person; default all ten"),
+) -> None:
+    """Materialise only the ingest assets (landing -> raw, identity, ops) for a month range."""
+    from pipelines.ingest.landing import landing_months
+    from pipelines.ingest.runner import failures, materialise_ingest
+    from pipelines.settings import get_settings
+
+    months = month or landing_months(get_settings().landing_dir)
+    if not months:
+        raise typer.BadParameter("no monthly deliveries found in the landing folder")
+    result = materialise_ingest(months, tables=table or None)
+    for failure in failures(result):
+        logging.getLogger(__name__).error("failed: %s", failure)
+    if not result.success:
+        raise typer.Exit(1)
+
+
+@app.command("contracts-doc")
+def contracts_doc(
+    path: Path = typer.Option(Path("docs/ingest.md"), help="Markdown file with the markers"),
+) -> None:
+    """Regenerate the contract tables in docs/ingest.md from pipelines/ingest/contracts.py."""
+    from pipelines.ingest.contracts_doc import update_doc
+
+    changed = update_doc(path)
+    logging.getLogger(__name__).info("%s %s", path, "updated" if changed else "already current")
+
+
 if __name__ == "__main__":
     app()

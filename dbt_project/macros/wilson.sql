@@ -1,0 +1,24 @@
+{#- Wilson score 95% interval for a proportion num/den (null when den is 0 or null). -#}
+{% macro wilson_low(num, den, z=1.959963984540054) -%}
+    case when {{ den }} > 0 then
+        (
+            ({{ num }}) / ({{ den }}) + {{ z }} * {{ z }} / (2.0 * ({{ den }}))
+            - {{ z }} * sqrt(
+                greatest(({{ num }}) / ({{ den }}) * (1 - ({{ num }}) / ({{ den }})), 0) / ({{ den }})
+                + {{ z }} * {{ z }} / (4.0 * ({{ den }}) * ({{ den }}))
+            )
+        ) / (1 + {{ z }} * {{ z }} / ({{ den }}))
+    end
+{%- endmacro %}
+
+{% macro wilson_high(num, den, z=1.959963984540054) -%}
+    case when {{ den }} > 0 then
+        (
+            ({{ num }}) / ({{ den }}) + {{ z }} * {{ z }} / (2.0 * ({{ den }}))
+            + {{ z }} * sqrt(
+                greatest(({{ num }}) / ({{ den }}) * (1 - ({{ num }}) / ({{ den }})), 0) / ({{ den }})
+                + {{ z }} * {{ z }} / (4.0 * ({{ den }}) * ({{ den }}))
+            )
+        ) / (1 + {{ z }} * {{ z }} / ({{ den }}))
+    end
+{%- endmacro %}

@@ -1,0 +1,25 @@
+-- DIR custody release and referral records, one row per RELEASE_ID (latest delivery).
+with ranked as (
+    select
+        *,
+        {{ version_rank(['release_id']) }} as version_rank
+    from {{ source('raw', 'dir_release') }}
+    {{ delivered_by_as_of() }}
+)
+
+select
+    release_id,
+    record_key,
+    nullif(trim(dir_id), '') as dir_id,
+    release_date,
+    {{ clean_code('establishment') }} as prison_code,
+    birth_year,
+    birth_month,
+    {{ clean_code('sex') }} as sex_code,
+    {{ clean_code('release_type') }} as release_type,
+    coalesce(in_treatment, false) as in_treatment,
+    coalesce(referred, false) as referred,
+    {{ clean_code('referral_la') }} as referral_la_code,
+    _delivery_month as delivery_month
+from ranked
+where version_rank = 1

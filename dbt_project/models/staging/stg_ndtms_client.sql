@@ -1,0 +1,23 @@
+-- NDTMS clients, latest delivered version of each CLIENTID.
+with ranked as (
+    select
+        *,
+        {{ version_rank(['record_key']) }} as version_rank
+    from {{ source('raw', 'ndtms_client') }}
+    {{ delivered_by_as_of() }}
+)
+
+select
+    record_key,
+    clientid as client_id,
+    {{ clean_code('agncy') }} as agency_code,
+    birth_year,
+    birth_month,
+    {{ clean_code('sex') }} as sex_code,
+    {{ clean_code('ethnic') }} as ethnicity_code,
+    {{ clean_code('la') }} as la_code,
+    {{ clean_code('prntstat') }} as parental_status,
+    childwth as children_living_with,
+    _delivery_month as delivery_month
+from ranked
+where version_rank = 1

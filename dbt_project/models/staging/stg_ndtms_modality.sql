@@ -1,0 +1,21 @@
+-- NDTMS interventions (modalities), latest delivered version of each MODID.
+with ranked as (
+    select
+        *,
+        {{ version_rank(['modid']) }} as version_rank
+    from {{ source('raw', 'ndtms_modality') }}
+    {{ delivered_by_as_of() }}
+)
+
+select
+    modid as modality_id,
+    episodid as episode_id,
+    {{ clean_code('modal') }} as modality,
+    nullif(trim(intcode), '') as intervention_code,
+    refmoddt as referral_date,
+    modst as start_date,
+    modend as end_date,
+    {{ clean_code('modexit') }} as exit_reason,
+    _delivery_month as delivery_month
+from ranked
+where version_rank = 1

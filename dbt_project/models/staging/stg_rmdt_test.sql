@@ -1,0 +1,25 @@
+-- rMDT tests, one row per TEST_ID (latest delivery), with result flags.
+with ranked as (
+    select
+        *,
+        {{ version_rank(['test_id']) }} as version_rank
+    from {{ source('raw', 'rmdt_test') }}
+    {{ delivered_by_as_of() }}
+)
+
+select
+    test_id,
+    record_key,
+    {{ clean_code('establishment') }} as prison_code,
+    test_date,
+    {{ clean_code('reason') }} as reason,
+    {{ clean_code('sample_status') }} as sample_status,
+    {{ clean_code('opiates') }} = 'POS' as opiates_positive,
+    {{ clean_code('cannabis') }} = 'POS' as cannabis_positive,
+    {{ clean_code('cocaine') }} = 'POS' as cocaine_positive,
+    {{ clean_code('benzodiazepines') }} = 'POS' as benzodiazepines_positive,
+    {{ clean_code('buprenorphine') }} = 'POS' as buprenorphine_positive,
+    {{ clean_code('psychoactive') }} = 'POS' as psychoactive_positive,
+    _delivery_month as delivery_month
+from ranked
+where version_rank = 1

@@ -1,0 +1,1 @@
+"""Ingestion of the five monthly deliveries: contracts, readers, quarantine, manifest, assets."""

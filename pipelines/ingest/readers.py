@@ -1,0 +1,179 @@
+"""Read one delivered file into a frame of text columns named as in the contract.
+
+Whole-file faults (empty file, undecodable bytes, wrong delimiter, missing column, truncated
+JSON line, unreadable workbook) raise :class:`FileFault` naming the file and the fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from pipelines.ingest.contracts import Contract
+
+ROW = "__row"
+_DELIMITERS = (",", "|", ";", "\t")
+
+
+class FileFault(Exception):
+    """A delivered file that cannot be loaded at all."""
+
+    def __init__(self, path: Path | str, fault: str) -> None:
+        self.path = str(path)
+        self.fault = fault
+        super().__init__(f"{self.path}: {fault}")
+
+
+@dataclass
+class ReadResult:
+    """The rows of one file (text columns plus ``__row``) and header drift worth reporting."""
+
+    frame: pl.DataFrame
+    unexpected_columns: list[str] = field(default_factory=list)
+
+
+def read_file(path: Path, contract: Contract) -> ReadResult:
+    """Read ``path`` according to ``contract.fmt``."""
+    if path.stat().st_size == 0:
+        raise FileFault(path, "empty file (0 bytes)")
+    if contract.fmt == "csv":
+        return _read_delimited(path, contract)
+    if contract.fmt == "jsonl":
+        return _read_jsonl(path, contract)
+    return _read_xlsx(path, contract)
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FileFault(
+            path, f"undecodable bytes: not valid {encoding} at byte {exc.start} ({exc.reason})"
+        ) from None
+    if encoding != "utf-8" and any(b >= 0x80 for b in data):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise FileFault(path, f"wrong encoding: the file is UTF-8, expected {encoding}")
+    return text.removeprefix("\ufeff")
+
+
+def _check_header(path: Path, contract: Contract, header: list[str]) -> list[str]:
+    """Raise on missing or duplicated columns; return unexpected (extra) columns."""
+    expected = [f.name for f in contract.fields]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise FileFault(path, f"duplicated column(s) {', '.join(duplicated)}")
+    missing = [c for c in expected if c not in header]
+    unexpected = [h for h in header if h not in expected]
+    if missing:
+        fault = f"missing column(s) {', '.join(missing)}"
+        if unexpected:
+            fault += f"; unexpected column(s) {', '.join(unexpected)} (renamed?)"
+        raise FileFault(path, fault)
+    return unexpected
+
+
+def _read_delimited(path: Path, contract: Contract) -> ReadResult:
+    text = _decode(path, path.read_bytes(), contract.encoding)
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first.strip():
+        raise FileFault(path, "no header row")
+    header = next(csv.reader([first], delimiter=contract.delimiter))
+    if len(header) == 1 and len(contract.fields) > 1:
+        found = [d for d in _DELIMITERS if d != contract.delimiter and d in first]
+        seen = f"; the header contains {found[0]!r}" if found else ""
+        raise FileFault(
+            path, f"wrong delimiter: expected {contract.delimiter!r}, header has 1 column{seen}"
+        )
+    unexpected = _check_header(path, contract, header)
+    try:
+        frame = pl.read_csv(
+            text.encode(),
+            separator=contract.delimiter,
+            infer_schema=False,
+            null_values=None,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise FileFault(path, f"malformed rows: {str(exc).splitlines()[0]}") from None
+    names = [f.name for f in contract.fields]
+    frame = frame.select(names).with_row_index(ROW, offset=1)
+    return ReadResult(frame.with_columns(pl.col(ROW).cast(pl.Int32)), unexpected)
+
+
+def _flatten(obj: dict, prefix: str, out: dict[str, str | None]) -> None:
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flatten(value, f"{name}.", out)
+        elif value is None:
+            out[name] = None
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, int | float | str):
+            out[name] = str(value)
+        else:
+            out[name] = json.dumps(value)
+
+
+def _read_jsonl(path: Path, contract: Contract) -> ReadResult:
+    text = _decode(path, path.read_bytes(), contract.encoding)
+    names = [f.name for f in contract.fields]
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    seen: set[str] = set()
+    rows = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise FileFault(
+                path, f"line {number}: invalid JSON ({exc.msg} at column {exc.colno}; truncated?)"
+            ) from None
+        if not isinstance(record, dict):
+            raise FileFault(path, f"line {number}: not a JSON object")
+        flat: dict[str, str | None] = {}
+        _flatten(record, "", flat)
+        seen.update(flat)
+        for n in names:
+            columns[n].append(flat.get(n))
+        rows += 1
+    if rows == 0:
+        raise FileFault(path, "no records")
+    missing = [n for n in names if n not in seen]
+    if missing:
+        raise FileFault(path, f"missing field(s) {', '.join(missing)} in every record")
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+    frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int32))
+    return ReadResult(frame, sorted(seen - set(names)))
+
+
+def _read_xlsx(path: Path, contract: Contract) -> ReadResult:
+    try:
+        reader = fastexcel.read_excel(str(path))
+        if contract.sheet not in reader.sheet_names:
+            raise FileFault(
+                path, f"no sheet {contract.sheet!r} (found {', '.join(reader.sheet_names)})"
+            )
+        frame = reader.load_sheet_by_name(contract.sheet, dtypes="string").to_polars()
+    except FileFault:
+        raise
+    except Exception as exc:  # calamine reports corrupt workbooks with several error types
+        raise FileFault(path, f"unreadable workbook: {exc}") from None
+    unexpected = _check_header(path, contract, [str(c) for c in frame.columns])
+    names = [f.name for f in contract.fields]
+    dates = [f.name for f in contract.fields if f.kind == "date"]
+    frame = frame.select(names).with_columns(
+        pl.col(dates).str.replace(r" 00:00:00$", ""),
+        pl.col(n for n in names if n not in dates).str.replace(r"^(-?\d+)\.0$", "$1"),
+    )
+    frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int32))
+    return ReadResult(frame, unexpected)

@@ -1,0 +1,196 @@
+"""Vectorised row validation against a contract: typed good rows and quarantine entries.
+
+Quarantine reasons: ``missing_required``, ``not_an_integer``, ``not_a_number``,
+``out_of_range``, ``bad_date_format``, ``impossible_date``, ``future_date``, ``code_not_in_list``,
+``bad_format``, ``bad_check_character``, ``date_order``, ``duplicate_id``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.ingest.contracts import PNC_ALPHABET, Contract, Field
+from pipelines.ingest.readers import ROW
+
+REASONS = (
+    "missing_required",
+    "not_an_integer",
+    "not_a_number",
+    "out_of_range",
+    "bad_date_format",
+    "impossible_date",
+    "future_date",
+    "code_not_in_list",
+    "bad_format",
+    "bad_check_character",
+    "date_order",
+    "duplicate_id",
+)
+QUARANTINE_SCHEMA = {ROW: pl.Int32, "field": pl.String, "value": pl.String, "reason": pl.String}
+_TRUE = ("Y", "TRUE")
+_FALSE = ("N", "FALSE")
+_EARLIEST = dt.date(1900, 1, 1)
+
+
+@dataclass
+class Validated:
+    """Good rows (typed columns named ``Field.col``, text in ``__c_<col>``) and quarantine."""
+
+    rows: pl.DataFrame
+    quarantine: pl.DataFrame
+    rows_read: int
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.quarantine[ROW].n_unique()
+
+
+def month_end(month: str) -> dt.date:
+    year, mon = (int(p) for p in month.split("-"))
+    return dt.date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def _shape(fmt: str) -> str:
+    parts = {"%Y": r"\d{4}", "%m": r"\d{2}", "%d": r"\d{2}"}
+    out = re.escape(fmt)
+    for token, regex in parts.items():
+        out = out.replace(re.escape(token), regex)
+    return f"^{out}$"
+
+
+def clean_col(f: Field) -> str:
+    return f"__c_{f.col}"
+
+
+def orig_col(f: Field) -> str:
+    return f"__o_{f.col}"
+
+
+def valid_col(f: Field) -> str:
+    return f"__v_{f.col}"
+
+
+def _pnc_check_ok(c: pl.Expr) -> pl.Expr:
+    number = (c.str.slice(2, 2) + c.str.slice(5, 7)).cast(pl.Int64, strict=False)
+    expected = (number % 23).replace_strict(
+        list(range(23)), list(PNC_ALPHABET), return_dtype=pl.String
+    )
+    return expected == c.str.slice(12, 1)
+
+
+def _field_exprs(f: Field, contract: Contract, end: dt.date) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(typed value, reason or null, identifier-valid flag) for one field."""
+    c = pl.col(clean_col(f))
+    present = c.is_not_null()
+    reason = pl.when(c.is_null() & pl.lit(f.required)).then(pl.lit("missing_required"))
+    valid = pl.lit(True)
+    if f.kind == "int":
+        typed = c.cast(pl.Int64, strict=False)
+        reason = reason.when(present & typed.is_null()).then(pl.lit("not_an_integer"))
+    elif f.kind == "float":
+        typed = c.cast(pl.Float64, strict=False)
+        reason = reason.when(present & typed.is_null()).then(pl.lit("not_a_number"))
+    elif f.kind == "date":
+        fmt = contract.date_format
+        typed = c.str.to_date(fmt, strict=False)
+        bad = present & typed.is_null()
+        reason = (
+            reason.when(bad & c.str.contains(_shape(fmt)))
+            .then(pl.lit("impossible_date"))
+            .when(bad)
+            .then(pl.lit("bad_date_format"))
+            .when(typed < _EARLIEST)
+            .then(pl.lit("impossible_date"))
+        )
+        if f.not_after_delivery:
+            reason = reason.when(typed > end).then(pl.lit("future_date"))
+    elif f.kind == "bool":
+        upper = c.str.to_uppercase()
+        typed = pl.when(upper.is_in(_TRUE)).then(True).when(upper.is_in(_FALSE)).then(False)
+        reason = reason.when(present & typed.is_null()).then(pl.lit("code_not_in_list"))
+    else:
+        typed = c
+    if f.min_value is not None:
+        reason = reason.when(typed < f.min_value).then(pl.lit("out_of_range"))
+    if f.max_value is not None:
+        reason = reason.when(typed > f.max_value).then(pl.lit("out_of_range"))
+    if f.codes is not None:
+        reason = reason.when(present & ~c.is_in(f.codes)).then(pl.lit("code_not_in_list"))
+    if f.pattern is not None:
+        probe = c.str.to_uppercase() if f.privacy else c
+        shaped = probe.str.contains(f.pattern)
+        check = _pnc_check_ok(probe) if f.pnc_check else pl.lit(True)
+        valid = pl.when(present).then(shaped & check)
+        if not f.flag_invalid:
+            reason = reason.when(present & ~shaped).then(pl.lit("bad_format"))
+            if f.pnc_check:
+                reason = reason.when(present & ~check).then(pl.lit("bad_check_character"))
+    if f.kind == "int":
+        typed = typed.cast(pl.Int32, strict=False)
+    return typed.alias(f.col), reason.otherwise(None).alias(f"__r_{f.col}"), valid
+
+
+def validate(frame: pl.DataFrame, contract: Contract, month: str) -> Validated:
+    """Split ``frame`` (text columns + ``__row``) into typed good rows and quarantine entries."""
+    nulls = list(contract.null_values)
+    cleaned = frame.with_columns(
+        *(pl.col(f.name).alias(orig_col(f)) for f in contract.fields),
+        *(
+            pl.when(pl.col(f.name).str.strip_chars().is_in(nulls) | pl.col(f.name).is_null())
+            .then(None)
+            .otherwise(pl.col(f.name).str.strip_chars())
+            .alias(clean_col(f))
+            for f in contract.fields
+        ),
+    )
+    end = month_end(month)
+    exprs = [_field_exprs(f, contract, end) for f in contract.fields]
+    checked = cleaned.with_columns(
+        *(typed for typed, _, _ in exprs),
+        *(reason for _, reason, _ in exprs),
+        *(
+            valid.alias(valid_col(f))
+            for f, (_, _, valid) in zip(contract.fields, exprs, strict=True)
+        ),
+    )
+    parts = [
+        checked.filter(pl.col(f"__r_{f.col}").is_not_null()).select(
+            ROW,
+            field=pl.lit(f.name),
+            value=pl.col(orig_col(f)),
+            reason=pl.col(f"__r_{f.col}"),
+        )
+        for f in contract.fields
+    ]
+    for earlier, later in contract.date_order:
+        e, lt = contract.get(earlier), contract.get(later)
+        parts.append(
+            checked.filter(pl.col(lt.col) < pl.col(e.col)).select(
+                ROW, field=pl.lit(later), value=pl.col(orig_col(lt)), reason=pl.lit("date_order")
+            )
+        )
+    keys = [clean_col(contract.get(k)) for k in contract.unique]
+    duplicate = ~pl.struct(keys).is_first_distinct() & pl.all_horizontal(
+        pl.col(k).is_not_null() for k in keys
+    )
+    parts.append(
+        checked.filter(duplicate).select(
+            ROW,
+            field=pl.lit("+".join(contract.unique)),
+            value=pl.concat_str(keys, separator="+"),
+            reason=pl.lit("duplicate_id"),
+        )
+    )
+    quarantine = pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical").sort(
+        ROW, "field"
+    )
+    good = checked.join(quarantine.select(ROW).unique(), on=ROW, how="anti").sort(ROW)
+    keep = [ROW, *(f.col for f in contract.fields)]
+    keep += [clean_col(f) for f in contract.fields]
+    keep += [valid_col(f) for f in contract.fields if f.pattern]
+    return Validated(good.select(keep), quarantine, frame.height)

@@ -1,0 +1,120 @@
+"""Stable person keys: carry each cluster's key over from the previous spine; record changes.
+
+A new cluster takes the key ``HMAC(key, "person|<record_key of its earliest record>")``. A
+cluster holding records of earlier persons keeps the key with which it shares most records
+(each old key goes to one cluster only); the others are recorded in ``linkage.spine_events`` as
+``merge`` (several old keys now one person) or ``split`` (one old key now several persons).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.pseudonymise import keyed_hash
+
+
+@dataclass
+class KeyResult:
+    clusters: int
+    existing_keys: int
+    keys_changed: int
+    merges: int
+    splits: int
+
+
+def _new_key(pseudo_key: str, record_key: str, taken: set[str]) -> str:
+    key = keyed_hash(pseudo_key, record_key, domain="person")
+    attempt = 1
+    while key in taken:
+        key = keyed_hash(pseudo_key, f"{record_key}|{attempt}", domain="person")
+        attempt += 1
+    return key
+
+
+def assign_keys(con: duckdb.DuckDBPyConnection, pseudo_key: str, month: str) -> KeyResult:
+    """Write ``linkage.spine`` from ``lk_final``, reusing keys of ``linkage.spine``."""
+    overlap = con.execute(
+        """
+        select f.cluster_id, s.person_key, count(*) as n
+        from lk_final f join linkage.spine s using (source, record_key)
+        group by all order by n desc, s.person_key, f.cluster_id
+        """
+    ).fetchall()
+    taken = {r[0] for r in con.execute("select distinct person_key from linkage.spine").fetchall()}
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+    olds_of_cluster: dict[str, list[str]] = defaultdict(list)
+    clusters_of_old: dict[str, list[str]] = defaultdict(list)
+    for cluster_id, old_key, _ in overlap:
+        olds_of_cluster[cluster_id].append(old_key)
+        clusters_of_old[old_key].append(cluster_id)
+        if cluster_id not in chosen and old_key not in used:
+            chosen[cluster_id] = old_key
+            used.add(old_key)
+    earliest = con.execute(
+        """
+        select cluster_id, arg_min(record_key, (first_seen, record_key)), count(*)
+        from lk_final group by cluster_id order by cluster_id
+        """
+    ).fetchall()
+    sizes = {}
+    for cluster_id, first_record, size in earliest:
+        sizes[cluster_id] = size
+        if cluster_id not in chosen:
+            key = _new_key(pseudo_key, first_record, taken)
+            taken.add(key)
+            chosen[cluster_id] = key
+
+    events = []
+    for cluster_id, olds in olds_of_cluster.items():
+        if len(olds) > 1:
+            events.append(("merge", sorted(olds), chosen[cluster_id], month, sizes[cluster_id]))
+    for old_key, cids in clusters_of_old.items():
+        for cluster_id in cids:
+            if len(cids) > 1 and chosen[cluster_id] != old_key:
+                events.append(("split", [old_key], chosen[cluster_id], month, sizes[cluster_id]))
+
+    mapping = pa.table(
+        {"cluster_id": list(chosen), "person_key": list(chosen.values())},
+        schema=pa.schema([("cluster_id", pa.string()), ("person_key", pa.string())]),
+    )
+    con.register("lk_keys_arrow", mapping)
+    existing, changed = con.execute(
+        """
+        select count(*), count(*) filter (where s.person_key <> k.person_key)
+        from linkage.spine s
+        join lk_final f using (source, record_key)
+        join lk_keys_arrow k on k.cluster_id = f.cluster_id
+        """
+    ).fetchall()[0]
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            """
+            delete from linkage.spine;
+            insert into linkage.spine
+            select f.source, f.record_key, k.person_key, f.cluster_id,
+                   f.match_probability, f.match_rule
+            from lk_final f join lk_keys_arrow k using (cluster_id)
+            order by f.source, f.record_key;
+            """
+        )
+        if events:
+            con.executemany("insert into linkage.spine_events values (?, ?, ?, ?, ?)", events)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("lk_keys_arrow")
+    return KeyResult(
+        clusters=len(chosen),
+        existing_keys=existing,
+        keys_changed=changed,
+        merges=sum(e[0] == "merge" for e in events),
+        splits=sum(e[0] == "split" for e in events),
+    )

@@ -1,0 +1,61 @@
+"""Score candidate profile pairs with a trained Splink model (DuckDB, in memory).
+
+Splink runs on its own in-memory DuckDB connection fed with Arrow tables from the warehouse,
+so its scratch tables never land in the warehouse file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from pipelines.linkage.models import runtime_settings
+
+log = logging.getLogger(__name__)
+
+
+def score_pairs(
+    profiles: pa.Table,
+    model: dict[str, Any],
+    rules: tuple[str, ...],
+    extra: str,
+    floor: float,
+    prior_scale: float = 1.0,
+) -> pa.Table:
+    """Pairs (``unique_id_l``, ``unique_id_r``, ``match_probability``) at or above ``floor``.
+
+    ``extra`` restricts every blocking rule (e.g. only pairs with a new record); ``prior_scale``
+    rescales the trained prior for a population of a different size.
+    """
+    empty = pa.table(
+        {
+            "unique_id_l": pa.array([], pa.int32()),
+            "unique_id_r": pa.array([], pa.int32()),
+            "match_probability": pa.array([], pa.float64()),
+        }
+    )
+    if profiles.num_rows < 2:
+        return empty
+    settings = runtime_settings(model, rules, extra)
+    prior = settings["probability_two_random_records_match"] * prior_scale
+    settings["probability_two_random_records_match"] = min(max(prior, 1e-12), 0.5)
+    con = duckdb.connect()
+    try:
+        sdf = DuckDBAPI(connection=con).register(profiles, table_name="lk_input")
+        linker = Linker(sdf, settings, log_level=logging.WARNING)
+        predictions = linker.inference.predict(
+            threshold_match_probability=floor, warning_mode="never"
+        )
+        out = con.sql(
+            f"select unique_id_l::integer as unique_id_l, unique_id_r::integer as unique_id_r,"
+            f" match_probability::double as match_probability"
+            f" from {predictions.physical_name} order by all"
+        ).to_arrow_table()
+    finally:
+        con.close()
+    log.info("scored %d profiles: %d pairs >= %.2f", profiles.num_rows, out.num_rows, floor)
+    return out if out.num_rows else empty

@@ -1,0 +1,175 @@
+"""Publication assets: the monthly release (after the quality gate) and the analyst snapshot."""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from pipelines.partitions import MONTHLY, SINGLE_RUN
+from pipelines.publish.keys import FCT_INDICATORS_KEY, PUBLICATION_KEY, SNAPSHOT_KEY
+from pipelines.publish.release import ReleaseInputs, publish_release
+from pipelines.publish.resources import PublicationResource
+from pipelines.publish.snapshot import refresh_snapshot
+from pipelines.quality.checks import indicator_checks
+from pipelines.quality.frames import INDICATOR_COLUMNS, table_exists
+from pipelines.resources import WRITER_POOL, WarehouseResource
+
+MANIFEST_COLUMNS = "path, table_name, delivery_month, sha256, rows_read, rows_loaded, status"
+
+
+class PublishConfig(dg.Config):
+    """Run configuration of a release (recorded in metadata.json)."""
+
+    revision_reason: str = ""
+
+
+def release_month(context: dg.AssetExecutionContext) -> str:
+    """The last month of the run's partition range (the month being published)."""
+    return max(context.partition_keys)
+
+
+def _ancestors(graph: object, key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    stack = [key]
+    while stack:
+        for parent in graph.get(stack.pop()).parent_keys:
+            if parent not in seen and graph.has(parent):
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
+def verify_quality_gate(context: dg.AssetExecutionContext) -> list[str]:
+    """Refuse to publish unless the latest result of every blocking upstream check passed.
+
+    Returns the checks verified; raises :class:`dagster.Failure` naming any failed or missing.
+    """
+    try:
+        graph = context.repository_def.asset_graph
+    except dg.DagsterInvariantViolationError:
+        graph = context.job_def.asset_layer.asset_graph
+    except Exception:  # dagster raises a bare CheckError when no repository is loaded
+        graph = context.job_def.asset_layer.asset_graph
+    upstream = _ancestors(graph, context.asset_key)
+    found = {
+        k for k in graph.asset_check_keys if k.asset_key in upstream and graph.get_check_spec(k).blocking
+    }
+    # The indicator table's gate is required even when the run's graph leaves its checks out.
+    found |= {
+        dg.AssetCheckKey(FCT_INDICATORS_KEY, spec.name) for spec in indicator_checks()
+    }
+    keys = sorted(found, key=lambda k: k.to_user_string())
+    from dagster._core.storage.asset_check_execution_record import (
+        AssetCheckExecutionRecordStatus as Status,
+    )
+
+    records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    problems = []
+    for key in keys:
+        record = records.get(key)
+        if record is None or record.status == Status.PLANNED:
+            problems.append(f"{key.to_user_string()} has no result")
+        elif record.status == Status.SUCCEEDED:
+            latest = context.instance.get_latest_materialization_event(key.asset_key)
+            checked_at = record.event.timestamp if record.event else 0.0
+            if latest is not None and latest.timestamp > checked_at:
+                problems.append(f"{key.to_user_string()} predates the latest materialisation")
+        else:
+            evaluation = record.evaluation
+            if evaluation is not None and evaluation.severity == dg.AssetCheckSeverity.WARN:
+                continue
+            problems.append(f"{key.to_user_string()} failed")
+    if problems:
+        raise dg.Failure(
+            description="Quality gate not passed; nothing published: " + "; ".join(problems)
+        )
+    return [k.to_user_string() for k in keys]
+
+
+@dg.asset(
+    key=PUBLICATION_KEY,
+    deps=[FCT_INDICATORS_KEY],
+    partitions_def=MONTHLY,
+    backfill_policy=SINGLE_RUN,
+    group_name="publication",
+    kinds={"csv", "xlsx", "html"},
+    description="Disclosure-controlled release publications/<YYYY-MM>/ (CSV, Fingertips CSV, "
+    "XLSX, charts, metadata, download page), written atomically after the quality gate.",
+)
+def release(
+    context: dg.AssetExecutionContext,
+    config: PublishConfig,
+    warehouse: WarehouseResource,
+    publication: PublicationResource,
+) -> dg.MaterializeResult:
+    month = release_month(context)
+    verified = verify_quality_gate(context)
+    catalogue = publication.catalogue()
+    with warehouse.connect() as con:
+        indicators = con.sql(f"SELECT {INDICATOR_COLUMNS}, geography_name FROM main_marts.fct_indicators").pl()
+        geography = None
+        if table_exists(con, "main_marts.dim_geography"):
+            geography = con.sql(
+                "SELECT geography_type, geography_code, geography_name, parent_type, "
+                "parent_code, parent_name FROM main_marts.dim_geography"
+            ).pl()
+        manifest: list[dict] = []
+        if table_exists(con, "ops.manifest"):
+            manifest = (
+                con.sql(f"SELECT {MANIFEST_COLUMNS} FROM ops.manifest ORDER BY path").pl().to_dicts()
+            )
+    months = sorted(context.partition_keys)
+    inputs = ReleaseInputs(
+        month=month,
+        indicators=indicators,
+        catalogue=catalogue,
+        geography=geography,
+        manifest=manifest,
+        run_config={
+            "months": [months[0], months[-1]],
+            "revision_reason": config.revision_reason,
+            "run_id": context.run.run_id,
+            "checks_verified": verified,
+        },
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    folder = publish_release(publication.publications_path(), inputs)
+    published = pl.read_csv(folder / "indicators.csv", infer_schema=False)
+    return dg.MaterializeResult(
+        metadata={
+            "release": month,
+            "folder": dg.MetadataValue.path(str(folder)),
+            "rows": published.height,
+            "suppressed_rows": published.filter(pl.col("status") == "suppressed").height,
+            "checks_verified": len(verified),
+        }
+    )
+
+
+@dg.asset(
+    key=SNAPSHOT_KEY,
+    deps=[PUBLICATION_KEY],
+    partitions_def=MONTHLY,
+    backfill_policy=SINGLE_RUN,
+    group_name="publication",
+    pool=WRITER_POOL,
+    kinds={"duckdb"},
+    description="Read-only DuckDB copy of the marts and staging for analysts, refreshed after "
+    "a successful release.",
+)
+def analyst_snapshot(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    publication: PublicationResource,
+) -> dg.MaterializeResult:
+    target = publication.snapshot_path()
+    with warehouse.connect() as con:
+        copied = refresh_snapshot(con, target, release_month(context))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "tables": len(copied),
+            "rows": sum(copied.values()),
+        }
+    )

@@ -1,0 +1,13 @@
+"""Asset keys shared by the quality gate and publication (change the upstream ones here only)."""
+
+import dagster as dg
+
+#: The dbt mart read by publication (dagster-dbt key of ``main_marts.fct_indicators``).
+FCT_INDICATORS_KEY = dg.AssetKey(["fct_indicators"])
+#: The linkage asset that writes ``linkage.spine``.
+SPINE_KEY = dg.AssetKey(["linkage", "spine"])
+#: Ingest assets are ``raw/<table>``.
+RAW_PREFIX = "raw"
+
+PUBLICATION_KEY = dg.AssetKey(["publication", "release"])
+SNAPSHOT_KEY = dg.AssetKey(["publication", "analyst_snapshot"])

@@ -1,0 +1,195 @@
+"""Build a release folder ``publications/<YYYY-MM>/`` atomically.
+
+Everything is written to a temporary folder beside the target and renamed into place only when
+complete, so a failure never touches an existing release. Every file except ``metadata.json``
+(which carries the run timestamp) is byte-identical for the same inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.publish import disclosure
+from pipelines.publish.charts import write_charts
+from pipelines.publish.revisions import read_log, record_revision
+from pipelines.publish.site import write_release_page, write_site_index
+from pipelines.publish.tables import fingertips_table, formatted, tidy_table
+from pipelines.publish.workbook import write_workbook
+
+log = logging.getLogger(__name__)
+
+TIDY_CSV = "indicators.csv"
+FINGERTIPS_CSV = "indicators_fingertips.csv"
+WORKBOOK = "indicators.xlsx"
+METADATA = "metadata.json"
+CHARTS = "charts"
+REVISION_LOG = "revisions.csv"
+
+
+@dataclass
+class ReleaseInputs:
+    """Everything a release is built from."""
+
+    month: str
+    indicators: pl.DataFrame
+    catalogue: pl.DataFrame
+    geography: pl.DataFrame | None = None
+    manifest: list[dict] = field(default_factory=list)
+    run_config: dict = field(default_factory=dict)
+    generated_at: str = ""
+
+
+def code_version() -> str:
+    """``git describe`` of the working tree when available, else the package version."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        result = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--tags"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return result.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return importlib_metadata.version("outcomes-warehouse")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _frame_checksum(frame: pl.DataFrame) -> str:
+    ordered = frame.sort(frame.columns, nulls_last=True)
+    return hashlib.sha256(ordered.write_csv().encode()).hexdigest()
+
+
+def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> dict:
+    maturity = dict(
+        published.group_by("indicator_id").agg(pl.col("maturity_period").max()).iter_rows()
+    )
+    indicators = []
+    for entry in inputs.catalogue.sort("indicator_id").iter_rows(named=True):
+        limitations = []
+        if entry["is_proxy"]:
+            limitations.append(f"Proxy measure: {entry['proxy_reason']}")
+        indicators.append(
+            {
+                "indicator_id": entry["indicator_id"],
+                "indicator_name": entry["indicator_name"],
+                "sub_outcome_id": entry["sub_outcome_id"],
+                "sub_outcome_name": entry["sub_outcome_name"],
+                "primary_outcome": entry["primary_outcome"],
+                "definition": entry["definition"],
+                "numerator": entry["numerator_definition"],
+                "denominator": entry["denominator_definition"],
+                "unit": entry["unit"],
+                "sources": [s for s in entry["sources"].split(";") if s],
+                "is_proxy": bool(entry["is_proxy"]),
+                "proxy_reason": entry["proxy_reason"],
+                "known_limitations": limitations,
+                "evidence_codes": [s for s in entry["evidence_codes"].split(";") if s],
+                "service_user_themes": [s for s in entry["service_user_themes"].split(";") if s],
+                "min_denominator": entry["min_denominator"]
+                or disclosure.DEFAULT_MIN_DENOMINATOR,
+                "maturity_period": maturity.get(entry["indicator_id"]),
+                "published": entry["indicator_id"] in maturity,
+            }
+        )
+    files = {
+        p.relative_to(folder).as_posix(): sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != METADATA
+    }
+    counts = published.group_by("symbol").len().sort("symbol")
+    return {
+        "release": inputs.month,
+        "generated_at": inputs.generated_at,
+        "code_version": code_version(),
+        "run_configuration": inputs.run_config,
+        "inputs": {
+            "indicator_table_sha256": _frame_checksum(inputs.indicators),
+            "manifest": inputs.manifest,
+        },
+        "disclosure_control": {
+            "primary": "counts of 1 to 4 withheld",
+            "secondary": "complementary cells withheld so no withheld cell is recoverable "
+            "from breakdown or area totals",
+            "default_min_denominator": disclosure.DEFAULT_MIN_DENOMINATOR,
+            "symbols": disclosure.SYMBOL_KEY | {"[z]": "Not applicable"},
+            "rows_by_symbol": {(k or "published"): v for k, v in counts.iter_rows()},
+        },
+        "indicators": indicators,
+        "files": files,
+    }
+
+
+def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
+    """Write every release file into ``folder``; return the tidy table."""
+    published = disclosure.apply_disclosure_control(
+        inputs.indicators, inputs.catalogue, inputs.geography
+    )
+    tidy = tidy_table(published, inputs.catalogue)
+    tidy.write_csv(folder / TIDY_CSV)
+    fingertips_table(published, inputs.catalogue, inputs.geography).write_csv(
+        folder / FINGERTIPS_CSV
+    )
+    write_workbook(
+        folder / WORKBOOK, formatted(published, inputs.catalogue), inputs.catalogue, inputs.month
+    )
+    charts = write_charts(folder / CHARTS, published, inputs.catalogue)
+    write_release_page(folder, inputs.month, tidy, inputs.catalogue, charts)
+    meta = _metadata(inputs, published, folder)
+    (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return tidy
+
+
+def publish_release(publications_dir: Path, inputs: ReleaseInputs) -> Path:
+    """Build ``<publications_dir>/<month>/`` in a temporary folder, then rename it into place.
+
+    When the month was already published, the changed cells are appended to
+    ``revisions.csv`` with ``run_config['revision_reason']``.
+    """
+    publications_dir = Path(publications_dir)
+    publications_dir.mkdir(parents=True, exist_ok=True)
+    target = publications_dir / inputs.month
+    token = uuid.uuid4().hex[:8]
+    tmp = publications_dir / f".{inputs.month}.tmp-{token}"
+    tmp.mkdir()
+    try:
+        tidy = build_release_files(tmp, inputs)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old_tidy = None
+    if target.exists():
+        old_tidy = pl.read_csv(target / TIDY_CSV, infer_schema=False)
+        retired = publications_dir / f".{inputs.month}.old-{token}"
+        os.rename(target, retired)
+        os.rename(tmp, target)
+        shutil.rmtree(retired)
+    else:
+        os.rename(tmp, target)
+    if old_tidy is not None:
+        reason = str(inputs.run_config.get("revision_reason", ""))
+        new_tidy = pl.read_csv(target / TIDY_CSV, infer_schema=False)
+        changed = record_revision(
+            publications_dir / REVISION_LOG, inputs.month, old_tidy, new_tidy, reason
+        )
+        log.info("republished %s: %d cells revised", inputs.month, changed)
+    del tidy
+    write_site_index(publications_dir, read_log(publications_dir / REVISION_LOG))
+    log.info("published %s", target)
+    return target

@@ -1,0 +1,155 @@
+"""The accessible XLSX (gptables, following the Analysis Function's spreadsheet guidance)."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import gptables as gpt
+import pandas as pd
+import polars as pl
+
+from pipelines.publish.disclosure import SYMBOL_KEY
+from pipelines.publish.tables import AREA_TYPE_NAMES
+
+TABLE_COLUMNS = {
+    "period": "Period",
+    "geography_type": "Area type",
+    "geography_code": "Area code",
+    "geography_name": "Area name",
+    "breakdown": "Breakdown",
+    "breakdown_value": "Category",
+    "numerator": "Numerator",
+    "denominator": "Denominator",
+    "value": "Value",
+    "ci_low": "Lower 95% confidence limit",
+    "ci_high": "Upper 95% confidence limit",
+    "status": "Status",
+}
+UNIT_LABELS = {
+    "percentage": "percentage",
+    "rate_per_1000": "rate per 1,000",
+    "rate_per_100": "rate per 100",
+    "mean": "mean",
+    "median_days": "median, days",
+    "ratio": "ratio",
+}
+NUMERIC = ["Numerator", "Denominator", "Value", "Lower 95% confidence limit"]
+NUMERIC += ["Upper 95% confidence limit"]
+
+
+def _cells(series: pd.Series) -> pd.Series:
+    """Numbers as numbers (so spreadsheets can sort them), symbols as text."""
+
+    def convert(text: str) -> object:
+        try:
+            number = float(text)
+        except (TypeError, ValueError):
+            return text
+        return int(number) if number.is_integer() and "." not in text else number
+
+    return series.map(convert).astype(object)
+
+
+def _indicator_sheet(rows: pl.DataFrame, entry: dict) -> gpt.GPTable:
+    table = rows.select(list(TABLE_COLUMNS)).rename(TABLE_COLUMNS).to_pandas()
+    table["Area type"] = table["Area type"].map(AREA_TYPE_NAMES)
+    for column in NUMERIC:
+        table[column] = _cells(table[column])
+    unit = UNIT_LABELS.get(entry["unit"], entry["unit"])
+    proxy = " This indicator is a proxy: " + entry["proxy_reason"] if entry["is_proxy"] else ""
+    return gpt.GPTable(
+        table=table,
+        table_name=f"table_{entry['indicator_id']}".replace("-", "_"),
+        title=f"{entry['indicator_id']}: {entry['indicator_name']}",
+        subtitles=[
+            f"Sub-outcome {entry['sub_outcome_id']}: {entry['sub_outcome_name']} "
+            f"(primary outcome {entry['primary_outcome']}).",
+            f"{entry['definition']}{proxy}",
+            f"Value unit: {unit}. Latest mature period: {entry['maturity_period']}.",
+            "Symbols: [c] confidential, [u] denominator below minimum, [x] not yet available, "
+            "[z] not applicable (see the Symbols sheet).",
+        ],
+        instructions="This worksheet contains one table. Some cells contain symbols.",
+        source=f"Source: {entry['sources'].replace(';', ', ')}",
+        scope="England: prisons, local authorities and regions",
+    )
+
+
+def write_workbook(
+    path: Path,
+    published: pl.DataFrame,
+    catalogue: pl.DataFrame,
+    release_month: str,
+) -> None:
+    """Write the release workbook (cover, contents, notes, symbols, one table per indicator).
+
+    ``published`` is the formatted frame (:func:`pipelines.publish.tables.formatted`); the
+    workbook's created date is fixed from the release month so the bytes are reproducible.
+    """
+    maturity = dict(
+        published.group_by("indicator_id")
+        .agg(pl.col("maturity_period").max())
+        .iter_rows()
+    )
+    sheets: dict[str, gpt.GPTable] = {}
+    symbols = pd.DataFrame(
+        {"Symbol": list(SYMBOL_KEY) + ["[z]"], "Meaning": [*SYMBOL_KEY.values(), "Not applicable"]}
+    )
+    sheets["Symbols"] = gpt.GPTable(
+        table=symbols,
+        table_name="symbol_key",
+        title="Symbols used in this workbook",
+        instructions="This worksheet contains one table.",
+        source="Source: Analysis Function guidance on symbols in tables",
+        scope="All tables",
+    )
+    for entry in catalogue.sort("indicator_id").iter_rows(named=True):
+        rows = published.filter(pl.col("indicator_id") == entry["indicator_id"])
+        if rows.is_empty():
+            continue
+        entry = entry | {"unit": rows["unit"][0], "maturity_period": maturity[entry["indicator_id"]]}
+        sheets[entry["indicator_id"][:31]] = _indicator_sheet(rows, entry)
+    cover = gpt.Cover(
+        title=f"Drug treatment outcomes in prison and on release: release {release_month}",
+        intro=[
+            "Indicators of the Patel Report outcome model (2010) for people in prison and on "
+            "release in England, by prison, local authority and region.",
+        ],
+        about=[
+            "Disclosure control: counts of 1 to 4 are shown as [c], with further cells "
+            "withheld so that no [c] can be recovered from totals. Values are shown only where "
+            "the denominator reaches each indicator's minimum.",
+            "Periods whose follow-up is not yet complete are shown as [x].",
+            "Proportions are shown as percentages.",
+        ],
+        contact=["Outcomes warehouse team"],
+    )
+    notes = pd.DataFrame(
+        {
+            "Note number": ["note 1", "note 2"],
+            "Note text": [
+                "Figures are from synthetic data generated for development.",
+                "Definitions, sources and proxy status of each indicator are in metadata.json.",
+            ],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = gpt.produce_workbook(
+            filename=str(path),
+            sheets=sheets,
+            cover=cover,
+            notes_table=notes,
+            contentsheet_options={"additional_elements": ["subtitles"]},
+        )
+    year, month = (int(x) for x in release_month.split("-"))
+    workbook.set_properties(
+        {
+            "title": f"Drug treatment outcomes: release {release_month}",
+            "author": "Outcomes warehouse",
+            "created": datetime(year, month, 1),
+        }
+    )
+    workbook.close()

@@ -1,0 +1,154 @@
+"""DataFrames the GX suites validate, pulled from DuckDB (one builder per suite).
+
+Comparisons that a static expectation cannot express (against the previous month, the previous
+release or the catalogue) are computed here as columns, and the suites bound those columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.publish.site import releases
+
+MIN_VOLUME = 50
+MIN_TREND_NUMERATOR = 20
+INDICATOR_COLUMNS = (
+    "indicator_id, period, period_type, geography_type, geography_code, breakdown, "
+    "breakdown_value, numerator, denominator, value, ci_low, ci_high, maturity_period, status"
+)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def indicator_rows(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """``fct_indicators`` with the catalogue's unit and bounds."""
+    frame = con.sql(f"SELECT {INDICATOR_COLUMNS} FROM main_marts.fct_indicators").pl()
+    bounds = catalogue.select("indicator_id", "unit", "lower_bound", "upper_bound")
+    return frame.join(bounds, on="indicator_id", how="left").sort(
+        "indicator_id", "period", "geography_code", "breakdown", "breakdown_value"
+    )
+
+
+def indicator_proportions(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows of proportion indicators (where numerator must not exceed denominator)."""
+    return rows.filter(pl.col("unit") == "proportion")
+
+
+def indicator_presence(rows: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """Every catalogue indicator with its number of rows (0 when missing)."""
+    counts = rows.group_by("indicator_id").agg(pl.len().alias("rows"))
+    return (
+        catalogue.select("indicator_id")
+        .join(counts, on="indicator_id", how="left")
+        .with_columns(pl.col("rows").fill_null(0))
+        .sort("indicator_id")
+    )
+
+
+def indicator_coverage(
+    rows: pl.DataFrame, publications_dir: Path, month: str | None = None
+) -> pl.DataFrame:
+    """Areas per indicator now vs in the latest earlier (or same-month) release."""
+    now = rows.group_by("indicator_id").agg(pl.col("geography_code").n_unique().alias("areas"))
+    previous = None
+    if Path(publications_dir).exists():
+        earlier = [m for m in releases(Path(publications_dir)) if month is None or m <= month]
+        if earlier:
+            previous = pl.read_csv(
+                Path(publications_dir) / earlier[0] / "indicators.csv", infer_schema=False
+            )
+    if previous is None:
+        return now.with_columns(
+            pl.lit(None, pl.Int64).alias("areas_previous"),
+            pl.lit(None, pl.Float64).alias("coverage_ratio"),
+        ).sort("indicator_id")
+    before = previous.group_by("indicator_id").agg(
+        pl.col("geography_code").n_unique().alias("areas_previous")
+    )
+    return (
+        before.join(now, on="indicator_id", how="left")
+        .with_columns(pl.col("areas").fill_null(0))
+        .with_columns((pl.col("areas") / pl.col("areas_previous")).alias("coverage_ratio"))
+        .sort("indicator_id")
+    )
+
+
+def indicator_trend(rows: pl.DataFrame) -> pl.DataFrame:
+    """England headline monthly values with the previous month's (large numerators only)."""
+    england = rows.filter(
+        (pl.col("geography_type") == "england")
+        & (pl.col("breakdown") == "none")
+        & (pl.col("period_type") == "month")
+        & (pl.col("status") == "published")
+    ).sort("indicator_id", "period")
+    trend = england.with_columns(
+        pl.col("value").shift(1).over("indicator_id").alias("previous_value"),
+        pl.col("numerator").shift(1).over("indicator_id").alias("previous_numerator"),
+    ).filter(
+        (pl.col("numerator") >= MIN_TREND_NUMERATOR)
+        & (pl.col("previous_numerator") >= MIN_TREND_NUMERATOR)
+        & (pl.col("previous_value") != 0)
+    )
+    return trend.select(
+        "indicator_id",
+        "period",
+        "value",
+        "previous_value",
+        (pl.col("value") / pl.col("previous_value") - 1).alias("relative_change"),
+    )
+
+
+def raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    found = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
+        "ORDER BY table_name"
+    ).fetchall()
+    return [r[0] for r in found]
+
+
+def raw_volumes(con: duckdb.DuckDBPyConnection, table: str, months: list[str]) -> pl.DataFrame:
+    """Rows per delivery month of ``raw.<table>`` for ``months``, with the previous month's."""
+    counts = con.sql(
+        f'SELECT _delivery_month AS delivery_month, count(*) AS rows FROM raw."{table}" '
+        "GROUP BY 1 ORDER BY 1"
+    ).pl()
+    counts = counts.with_columns(pl.col("rows").shift(1).alias("previous_rows"))
+    ratio = (
+        pl.when((pl.col("rows") >= MIN_VOLUME) | (pl.col("previous_rows") >= MIN_VOLUME))
+        .then(pl.col("rows") / pl.col("previous_rows"))
+        .otherwise(None)
+    )
+    frame = counts.with_columns(pl.lit(table).alias("table_name"), ratio.alias("volume_ratio"))
+    wanted = set(months)
+    return frame.filter(pl.col("delivery_month").is_in(wanted)) if wanted else frame
+
+
+def raw_month_rows(con: duckdb.DuckDBPyConnection, table: str, month: str) -> pl.DataFrame:
+    """The rows of ``raw.<table>`` delivered in ``month`` (for distribution suites)."""
+    return con.sql(f'SELECT * FROM raw."{table}" WHERE _delivery_month = ?', params=[month]).pl()
+
+
+def spine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(
+        "SELECT source, record_key, person_key, cluster_id, match_probability, match_rule "
+        "FROM linkage.spine ORDER BY record_key"
+    ).pl()
+
+
+def clusters(spine_rows: pl.DataFrame) -> pl.DataFrame:
+    """Records per person key."""
+    return (
+        spine_rows.group_by("person_key")
+        .agg(pl.len().alias("records"), pl.col("source").n_unique().alias("sources"))
+        .sort("person_key")
+    )

@@ -1,0 +1,1 @@
+"""dbt transformation: the outcome model (staging -> intermediate -> marts) as Dagster assets."""

@@ -1,0 +1,60 @@
+"""The dbt models as monthly-partitioned Dagster assets (dbt tests become asset checks)."""
+
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from pipelines.partitions import MONTHLY, SINGLE_RUN
+from pipelines.resources import WRITER_POOL
+from pipelines.transform.project import DBT_EXECUTABLE, MANIFEST_PATH, dbt_project
+
+#: Dagster group of each dbt layer (by the model's folder under ``models/``).
+LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "dbt_marts"}
+
+
+class OutcomesTranslator(DagsterDbtTranslator):
+    """Sources keep the ingest/linkage keys from ``meta.dagster.asset_key`` (``["raw", table]``,
+    ``["linkage", "spine"]``); models are grouped by layer, seeds as reference data."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        meta = dbt_resource_props.get("meta", {}).get("dagster", {})
+        if dbt_resource_props["resource_type"] == "source" and "asset_key" in meta:
+            return dg.AssetKey(meta["asset_key"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference_data"
+        fqn = dbt_resource_props.get("fqn", [])
+        for layer, group in LAYER_GROUPS.items():
+            if layer in fqn:
+                return group
+        return super().get_group_name(dbt_resource_props)
+
+
+def as_of_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """dbt vars for a run: the last month of the run's partition range is the as-of month."""
+    return {"as_of_month": context.partition_key_range.end}
+
+
+@dbt_assets(
+    manifest=MANIFEST_PATH,
+    project=dbt_project(),
+    dagster_dbt_translator=OutcomesTranslator(),
+    partitions_def=MONTHLY,
+    backfill_policy=SINGLE_RUN,
+    pool=WRITER_POOL,
+)
+def outcome_model(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """``dbt build`` (seeds, models, tests) as of the last month of the run's range."""
+    args = ["build", "--vars", json.dumps(as_of_vars(context))]
+    yield from dbt.cli(args, context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    """The dbt CLI resource running the venv's dbt on this project."""
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_EXECUTABLE))

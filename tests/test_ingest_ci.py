@@ -1,0 +1,295 @@
+"""Ingest of the whole ``ci`` preset through the real Dagster assets into a temporary DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import openpyxl
+import pytest
+
+from pipelines.ingest.contracts import CONTRACTS, pnc_check_character, pnc_id_is_valid
+from pipelines.ingest.contracts_doc import END, START, render_contracts
+from pipelines.ingest.landing import delivered_files, landing_months
+from pipelines.ingest.runner import materialise_ingest
+from pipelines.pseudonymise import keyed_hash, record_key
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "ingest.md"
+
+
+@pytest.fixture(scope="module")
+def landing(ci_synth: Path) -> Path:
+    return ci_synth / "landing"
+
+
+@pytest.fixture(scope="module")
+def months(landing: Path) -> list[str]:
+    return landing_months(landing)
+
+
+@pytest.fixture(scope="module")
+def ingested(landing: Path, months: list[str], tmp_path_factory: pytest.TempPathFactory):
+    """Every table, every ci month, one run; returns (result, warehouse path)."""
+    warehouse = tmp_path_factory.mktemp("ingest_ci") / "warehouse.duckdb"
+    result = materialise_ingest(months, landing_dir=landing, warehouse=warehouse)
+    return result, warehouse
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def data_rows(path: Path, table: str) -> int:
+    """Rows in a delivered file, counted without the ingest code."""
+    c = CONTRACTS[table]
+    if c.fmt == "jsonl":
+        return sum(1 for line in path.read_text().splitlines() if line.strip())
+    if c.fmt == "xlsx":
+        sheet = openpyxl.load_workbook(path, read_only=True)[c.sheet]
+        return sum(1 for row in sheet.iter_rows(min_row=2) if any(x.value for x in row))
+    text = path.read_bytes().decode(c.encoding)
+    return len(list(csv.reader(io.StringIO(text, newline=""), delimiter=c.delimiter))) - 1
+
+
+def test_ci_ingest_succeeds_with_every_check_passing(ingested) -> None:
+    result, _ = ingested
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 4 * len(CONTRACTS)
+    failed = [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
+    assert failed == []
+
+
+def test_every_file_is_in_the_manifest_and_rows_reconcile(ingested, landing, months) -> None:
+    _, warehouse = ingested
+    manifest = {
+        path: (status, read, loaded, quarantined)
+        for path, status, read, loaded, quarantined in query(
+            warehouse,
+            "SELECT path, status, rows_read, rows_loaded, rows_quarantined FROM ops.manifest",
+        )
+    }
+    expected = 0
+    for table, c in CONTRACTS.items():
+        raw_by_file = dict(
+            query(warehouse, f"SELECT _source_file, count(*) FROM raw.{table} GROUP BY ALL")
+        )
+        for month in months:
+            for path in delivered_files(landing, c, month):
+                rel = path.relative_to(landing).as_posix()
+                status, read, loaded, quarantined = manifest[rel]
+                n = data_rows(path, table)
+                assert (status, read) == ("loaded", n), rel
+                assert read == loaded + quarantined, rel
+                assert raw_by_file.get(rel, 0) == loaded, rel
+                expected += 1
+    assert len(manifest) == expected
+    assert expected >= len(CONTRACTS) * len(months) - 5  # tolerate a few missing deliveries
+
+
+def test_identity_rows_match_truth_record_map(ingested, ci_synth: Path) -> None:
+    """Every identity-bearing record the simulator wrote is in identity (or quarantined)."""
+    _, warehouse = ingested
+    truth = ci_synth / "truth" / "record_map.parquet"
+    loaded = dict(
+        query(
+            warehouse,
+            "SELECT source, count(DISTINCT record_id) FROM identity.person_records GROUP BY ALL",
+        )
+    )
+    quarantined = query(warehouse, "SELECT count(*) FROM ops.quarantine")[0][0]
+    with duckdb.connect() as con:
+        expected = dict(
+            con.execute(
+                "SELECT CASE WHEN source = 'dir' THEN 'dir_' || replace(\"table\", 'dir_', '') "
+                "ELSE source END, count(DISTINCT record_id) "
+                f"FROM read_parquet('{truth}') GROUP BY ALL"
+            ).fetchall()
+        )
+    for source, n in expected.items():
+        assert loaded.get(source, 0) <= n
+        assert n - loaded.get(source, 0) <= quarantined, source
+
+
+def test_rematerialising_the_range_changes_nothing(ingested, landing, months) -> None:
+    _, warehouse = ingested
+    tables = ["ops.manifest", "ops.quarantine", "identity.person_records"]
+    tables += [f"raw.{t}" for t in CONTRACTS]
+    digest = "SELECT count(*), sum(hash(t)) FROM {} t"
+    before = [query(warehouse, digest.format(t)) for t in tables]
+    again = materialise_ingest(months, landing_dir=landing, warehouse=warehouse)
+    assert again.success
+    assert [query(warehouse, digest.format(t)) for t in tables] == before
+    skipped = [
+        m.metadata["months_skipped_unchanged"].value
+        for m in again.asset_materializations_for_node("raw__pnc_person")
+    ]
+    assert skipped[0] == len(months)
+
+
+def test_single_partition_key_loads_that_month(landing, months, tmp_path: Path) -> None:
+    warehouse = tmp_path / "one.duckdb"
+    month = months[-1]
+    from pipelines.ingest.runner import ingest_selection
+    from pipelines.resources import WarehouseResource
+
+    result = dg.materialize(
+        ingest_selection(["dir_release"]),
+        partition_key=month,
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={
+            "warehouse": WarehouseResource(warehouse=str(warehouse), landing_dir=str(landing))
+        },
+    )
+    assert result.success
+    (path,) = delivered_files(landing, CONTRACTS["dir_release"], month)
+    assert query(warehouse, "SELECT DISTINCT _delivery_month FROM raw.dir_release") == [(month,)]
+    assert query(warehouse, "SELECT count(*) FROM raw.dir_release")[0][0] == data_rows(
+        path, "dir_release"
+    )
+
+
+def test_keys_and_hashes_are_the_documented_hmacs(ingested) -> None:
+    _, warehouse = ingested
+    key = "DEVELOPMENT-ONLY-pseudonymisation-key-do-not-use-with-real-data"
+    rows = query(
+        warehouse,
+        "SELECT i.record_key, i.record_id, i.pnc_id, d.pnc_id_hash, d.prison_number_hash, "
+        "i.prison_number FROM identity.person_records i JOIN raw.dir_triage d "
+        "USING (record_key) WHERE i.source = 'dir_triage' AND i.pnc_id IS NOT NULL LIMIT 20",
+    )
+    assert rows
+    for rk, rid, pnc, pnc_hash, pn_hash, pn in rows:
+        assert rk == record_key(key, "dir_triage", rid)
+        assert pnc_hash == keyed_hash(key, pnc, domain="pnc_id")
+        assert pn_hash == keyed_hash(key, pn, domain="prison_number")
+    # equal identifiers hash equally across sources: DIR PNC IDs join to PNC person records
+    joined = query(
+        warehouse,
+        "SELECT count(*) FROM raw.dir_triage d JOIN raw.pnc_person p USING (pnc_id_hash)",
+    )[0][0]
+    assert joined > 0
+
+
+def _identifiers(landing: Path) -> tuple[set[str], set[str]]:
+    """(identifier strings, dates of birth) read straight from the landing files."""
+    values: set[str] = set()
+    dobs: set[str] = set()
+    id_fields = {
+        "pnc_person": ["PNC_ID", "CRO_NO", "SURNAME", "FORENAMES", "POSTCODE_DISTRICT"],
+        "pnc_disposal": ["PNC_ID"],
+        "dir_triage": ["SURNAME", "FORENAME", "PRISON_NUMBER", "PNC_ID"],
+        "dir_release": ["SURNAME", "FORENAME", "PRISON_NUMBER", "PNC_ID", "POSTCODE_DISTRICT"],
+        "ndtms_client": ["PC"],
+    }
+    dob_fields = {
+        "pnc_person": "DOB",
+        "dir_triage": "DOB",
+        "dir_release": "DOB",
+        "ndtms_client": "DOB",
+    }
+    for table, fields in id_fields.items():
+        c = CONTRACTS[table]
+        for path in sorted((landing / c.source).glob(f"*/{c.file_prefix}*")):
+            text = path.read_bytes().decode(c.encoding)
+            for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=c.delimiter):
+                for f in fields:
+                    values.update((row[f] or "").upper().split())
+                    values.add((row[f] or "").strip().upper())
+                if table in dob_fields and row[dob_fields[table]]:
+                    dobs.add(row[dob_fields[table]].strip())
+    for path in sorted(landing.glob("oasys/*/*.jsonl")):
+        for line in path.read_text().splitlines():
+            o = json.loads(line)["offender"]
+            for f in ("pnc_id", "prison_number", "crn", "surname", "forename", "offender_pk"):
+                values.update((o.get(f) or "").upper().split())
+            dobs.add(o["dob"] or "")
+    for path in sorted(landing.glob("rmdt/*/*.xlsx")):
+        sheet = openpyxl.load_workbook(path, read_only=True)["tests"]
+        rows = sheet.iter_rows(values_only=True)
+        col = next(rows).index("PRISON_NUMBER")
+        values.update(str(r[col]).upper() for r in rows if r[col])
+    codes = {code for c in CONTRACTS.values() for f in c.fields for code in (f.codes or ())}
+    values = {v for v in values if len(v) >= 4 and v not in codes}
+    return values, {d for d in dobs if d}
+
+
+def test_no_identifier_outside_the_identity_schema(ingested, landing: Path) -> None:
+    _, warehouse = ingested
+    identifiers, dobs = _identifiers(landing)
+    assert len(identifiers) > 100 and len(dobs) > 100
+    columns = query(
+        warehouse,
+        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema <> 'identity' ORDER BY ALL",
+    )
+    assert {s for s, *_ in columns} >= {"raw", "ops"}
+    leaks = []
+    for schema, table, column, dtype in columns:
+        if dtype == "DATE":
+            continue  # dates are compared to each record's own DOB below
+        found = {
+            v
+            for (v,) in query(
+                warehouse,
+                f'SELECT DISTINCT upper(trim(CAST("{column}" AS VARCHAR))) '
+                f'FROM {schema}.{table} WHERE "{column}" IS NOT NULL',
+            )
+        }
+        words = {w for v in found for w in v.split()} | found
+        hit = (words & identifiers) | (found & dobs)
+        if hit:
+            leaks.append(f"{schema}.{table}.{column}: {sorted(hit)[:3]}")
+    for schema, table, column, dtype in columns:
+        if dtype == "DATE" and schema == "raw":
+            same = query(
+                warehouse,
+                f"SELECT count(*) FROM raw.{table} r JOIN identity.person_records i "
+                f'ON r.record_key = i.record_key AND r."{column}" = i.dob',
+            )[0][0]
+            if same:
+                leaks.append(f"raw.{table}.{column}: {same} dates of birth")
+    assert leaks == []
+
+
+def test_raw_has_no_names_dobs_or_clear_identifiers(ingested) -> None:
+    _, warehouse = ingested
+    forbidden = {
+        "surname",
+        "forename",
+        "forenames",
+        "dob",
+        "pnc_id",
+        "prison_number",
+        "crn",
+        "cro_no",
+        "postcode_district",
+        "pc",
+        "finitial",
+        "sinitial",
+        "offender_pk",
+    }
+    columns = query(
+        warehouse,
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema='raw'",
+    )
+    assert [f"{t}.{c}" for t, c in columns if c in forbidden] == []
+
+
+def test_pnc_check_character() -> None:
+    assert pnc_check_character("2012", "0123456") == "ZABCDEFGHJKLMNPQRTUVWXY"[120123456 % 23]
+    valid = "2012/0123456" + pnc_check_character("2012", "0123456")
+    assert pnc_id_is_valid(valid)
+    assert not pnc_id_is_valid(valid[:-1] + ("A" if valid[-1] != "A" else "B"))
+    assert not pnc_id_is_valid("12/0123456A")
+
+
+def test_contract_tables_in_docs_are_generated_from_the_contracts() -> None:
+    text = DOCS.read_text()
+    generated = text.split(START, 1)[1].split(END, 1)[0].strip()
+    assert generated == render_contracts(), "run `outcomes contracts-doc`"

@@ -1,0 +1,138 @@
+"""Release folders: contents, byte-for-byte reproducibility, atomic replacement, revision log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from pipelines.publish.catalogue import normalise_catalogue
+from pipelines.publish.release import ReleaseInputs, publish_release
+from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
+from pipelines.publish.tables import FINGERTIPS_COLUMNS
+from test_publish_support import tree_bytes
+
+MONTH = "2024-06"
+
+
+def _inputs(indicators: pl.DataFrame | None = None, **kwargs) -> ReleaseInputs:
+    return ReleaseInputs(
+        MONTH,
+        sample_indicators(1) if indicators is None else indicators,
+        normalise_catalogue(sample_catalogue()),
+        sample_geography(),
+        manifest=[{"path": "pnc/2024-06/pnc_person_202406.psv", "sha256": "ab" * 32}],
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    return publish_release(tmp_path_factory.mktemp("pub"), _inputs(generated_at="2026-01-01T00:00:00"))
+
+
+def test_release_folder_has_every_file(published):
+    names = set(tree_bytes(published))
+    assert {
+        "indicators.csv",
+        "indicators_fingertips.csv",
+        "indicators.xlsx",
+        "metadata.json",
+        "index.html",
+        "charts/T01.svg",
+        "charts/T04.svg",
+    } <= names
+    assert (published.parent / "index.html").exists()
+    assert not [p for p in published.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_fingertips_csv_has_the_fingertips_columns(published):
+    frame = pl.read_csv(published / "indicators_fingertips.csv", infer_schema=False)
+    assert frame.columns == FINGERTIPS_COLUMNS
+    prisons = frame.filter(pl.col("Area Type") == "Prison")
+    assert set(prisons["Parent Code"]) == {"E12000001", "E12000002"}
+    assert set(frame["Sex"]) == {"Persons", "Male", "Female", "Unknown"}
+    assert "Jan 2024" in set(frame["Time period"])
+
+
+def test_workbook_is_accessible_and_has_a_fixed_created_date(published):
+    book = openpyxl.load_workbook(published / "indicators.xlsx")
+    assert book.sheetnames[:4] == ["Cover", "Contents", "Notes", "Symbols"]
+    assert {"T01", "T02", "T03", "T04"} <= set(book.sheetnames)
+    assert book.properties.created.strftime("%Y-%m") == MONTH
+    sheet = book["T01"]
+    assert sheet["A1"].value.startswith("T01: ")
+    assert len(sheet.tables) == 1  # data marked as an Excel table (screen-reader friendly)
+    symbols = [r[0] for r in book["Symbols"].iter_rows(values_only=True)]
+    assert {"[c]", "[u]", "[x]"} <= set(symbols)
+
+
+def test_metadata_describes_indicators_inputs_and_files(published):
+    meta = json.loads((published / "metadata.json").read_text())
+    assert meta["release"] == MONTH and meta["generated_at"] == "2026-01-01T00:00:00"
+    assert meta["code_version"]
+    entry = next(i for i in meta["indicators"] if i["indicator_id"] == "T04")
+    assert entry["is_proxy"] and entry["known_limitations"]
+    assert entry["maturity_period"] == "2024-05"
+    assert meta["inputs"]["manifest"][0]["sha256"] == "ab" * 32
+    assert len(meta["inputs"]["indicator_table_sha256"]) == 64
+    assert set(meta["files"]) == set(tree_bytes(published)) - {"metadata.json"}
+
+
+def test_two_runs_give_identical_bytes_apart_from_the_timestamp(tmp_path):
+    first = publish_release(tmp_path / "a", _inputs(generated_at="2026-01-01T00:00:00"))
+    second = publish_release(tmp_path / "b", _inputs(generated_at="2026-02-02T09:30:00"))
+    a, b = tree_bytes(first), tree_bytes(second)
+    assert a.keys() == b.keys()
+    differing = [name for name in a if a[name] != b[name]]
+    assert differing == ["metadata.json"]
+    meta_a, meta_b = (json.loads(x["metadata.json"]) for x in (a, b))
+    meta_a.pop("generated_at"), meta_b.pop("generated_at")
+    assert meta_a == meta_b
+
+
+def test_failed_build_leaves_the_previous_release_untouched(tmp_path):
+    folder = publish_release(tmp_path, _inputs(generated_at="t0"))
+    before = tree_bytes(folder)
+    broken = sample_indicators(1).with_columns(pl.lit("UNKNOWN").alias("indicator_id"))
+    with pytest.raises(ValueError, match="UNKNOWN"):
+        publish_release(tmp_path, _inputs(broken, generated_at="t1"))
+    assert tree_bytes(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MONTH, "index.html"]
+
+
+def test_republishing_a_correction_records_the_changed_cells(tmp_path):
+    original = sample_indicators(1)
+    publish_release(tmp_path, _inputs(original, generated_at="t0"))
+    corrected = original.with_columns(
+        pl.when(
+            (pl.col("indicator_id") == "T01")
+            & (pl.col("period") == "2024-03")
+            & (pl.col("geography_type") == "england")
+            & (pl.col("breakdown") == "none")
+        )
+        .then(pl.col("value") * 0.9)
+        .otherwise(pl.col("value"))
+        .alias("value")
+    )
+    publish_release(
+        tmp_path,
+        _inputs(corrected, generated_at="t1", run_config={"revision_reason": "NDTMS resubmission"}),
+    )
+    log = pl.read_csv(tmp_path / "revisions.csv", infer_schema=False)
+    assert log.height == 1
+    row = log.row(0, named=True)
+    assert (row["release"], row["revision"], row["reason"]) == (MONTH, "1", "NDTMS resubmission")
+    assert (row["indicator_id"], row["period"], row["geography_code"]) == (
+        "T01",
+        "2024-03",
+        "E92000001",
+    )
+    assert row["column"] == "value" and float(row["new"]) < float(row["old"])
+    # republishing identical inputs records nothing new
+    publish_release(tmp_path, _inputs(corrected, generated_at="t2"))
+    assert pl.read_csv(tmp_path / "revisions.csv", infer_schema=False).height == 1
+    assert "NDTMS resubmission" in (tmp_path / "index.html").read_text()
