@@ -102,5 +102,24 @@ def contracts_doc(
     logging.getLogger(__name__).info("%s %s", path, "updated" if changed else "already current")
 
 
+@app.command()
+def serve(port: int = typer.Option(8000, help="port on 127.0.0.1")) -> None:
+    """Serve the download site (every release under the publications folder) locally."""
+    from pipelines.publish.site import make_server
+    from pipelines.settings import get_settings
+
+    root = Path(get_settings().publications_dir)
+    if not (root / "index.html").exists():
+        raise typer.BadParameter(f"no releases under {root}: run `outcomes run` first")
+    server = make_server(root, port)
+    logging.getLogger(__name__).info("serving %s at http://127.0.0.1:%d/", root, port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 if __name__ == "__main__":
     app()

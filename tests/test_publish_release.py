@@ -8,12 +8,12 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from test_publish_support import tree_bytes
 
 from pipelines.publish.catalogue import normalise_catalogue
 from pipelines.publish.release import ReleaseInputs, publish_release
 from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
 from pipelines.publish.tables import FINGERTIPS_COLUMNS
-from test_publish_support import tree_bytes
 
 MONTH = "2024-06"
 
@@ -31,7 +31,9 @@ def _inputs(indicators: pl.DataFrame | None = None, **kwargs) -> ReleaseInputs:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory) -> Path:
-    return publish_release(tmp_path_factory.mktemp("pub"), _inputs(generated_at="2026-01-01T00:00:00"))
+    return publish_release(
+        tmp_path_factory.mktemp("pub"), _inputs(generated_at="2026-01-01T00:00:00")
+    )
 
 
 def test_release_folder_has_every_file(published):

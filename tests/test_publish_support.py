@@ -58,6 +58,7 @@ def resources(tmp: Path) -> dict:
             publications_dir=str(tmp / "publications"),
             snapshot=str(tmp / "snapshot.duckdb"),
             catalogue_path=str(write_catalogue(tmp)),
+            gx_docs_dir=str(tmp / "gx_docs"),
         ),
     }
 

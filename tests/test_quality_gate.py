@@ -11,14 +11,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
-import pytest
-
-from pipelines.publish.assets import analyst_snapshot, release
-from pipelines.publish.keys import PUBLICATION_KEY
-from pipelines.publish.sample import sample_indicators
-from pipelines.quality import frames
-from pipelines.quality.checks import gate_checks
-from pipelines.quality.suites import validate
 from test_publish_support import (
     MONTHS,
     failed_checks,
@@ -28,10 +20,12 @@ from test_publish_support import (
     tree_bytes,
 )
 
-
-@pytest.fixture(autouse=True)
-def _gx_docs(tmp_path, monkeypatch):
-    monkeypatch.setenv("OUTCOMES_GX_DOCS_DIR", str(tmp_path / "gx_docs"))
+from pipelines.publish.assets import analyst_snapshot, release
+from pipelines.publish.keys import PUBLICATION_KEY
+from pipelines.publish.sample import sample_indicators
+from pipelines.quality import frames
+from pipelines.quality.checks import gate_checks
+from pipelines.quality.suites import validate
 
 
 def test_good_run_publishes_after_every_check_passed(tmp_path):
@@ -103,8 +97,9 @@ def _raw_warehouse(path: Path, last_month_share: float) -> duckdb.DuckDBPyConnec
     con = duckdb.connect(str(path))
     con.execute("CREATE SCHEMA raw")
     rows = []
-    for month in ["2024-01", "2024-02", "2024-03"]:
-        n = 400 if month != "2024-03" else int(400 * last_month_share)
+    for month in ["2024-01", "2024-02", "2024-03", "2024-04"]:
+        # an initial historical load, two ordinary months, then the month under test
+        n = {"2024-01": 5000, "2024-04": int(400 * last_month_share)}.get(month, 400)
         rows += [(f"k{month}{i}", month) for i in range(n)]
     frame = pl.DataFrame(rows, schema=["record_key", "_delivery_month"], orient="row")
     con.register("f", frame.to_arrow())
@@ -114,9 +109,9 @@ def _raw_warehouse(path: Path, last_month_share: float) -> duckdb.DuckDBPyConnec
 
 def test_half_a_delivery_fails_the_volume_suite(tmp_path):
     with _raw_warehouse(tmp_path / "ok.duckdb", 0.95) as con:
-        assert validate(frames.raw_volumes(con, "pnc_person", ["2024-03"]), "raw_volumes").success
+        assert validate(frames.raw_volumes(con, "pnc_person", ["2024-04"]), "raw_volumes").success
     with _raw_warehouse(tmp_path / "half.duckdb", 0.5) as con:
-        outcome = validate(frames.raw_volumes(con, "pnc_person", ["2024-03"]), "raw_volumes")
+        outcome = validate(frames.raw_volumes(con, "pnc_person", ["2024-04"]), "raw_volumes")
     assert not outcome.success
     assert any("volume_ratio" in f for f in outcome.failed)
 
@@ -140,6 +135,10 @@ def test_spine_suites_catch_duplicates_bad_probabilities_and_giant_clusters():
     assert any("record_key" in f for f in outcome.failed)
     assert any("match_probability" in f for f in outcome.failed)
     giant = pl.DataFrame(
-        {"source": ["pnc"] * 80, "record_key": [str(i) for i in range(80)], "person_key": ["p"] * 80}
+        {
+            "source": ["pnc"] * 80,
+            "record_key": [str(i) for i in range(80)],
+            "person_key": ["p"] * 80,
+        }
     )
     assert not validate(frames.clusters(giant), "linkage_clusters").success

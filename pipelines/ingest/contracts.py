@@ -380,8 +380,8 @@ CONTRACTS: dict[str, Contract] = {
             fields=(
                 Field("CLIENTID", required=True),
                 Field("AGNCY", required=True),
-                Field("FINITIAL", privacy="drop", identity="finitial", pattern=r"^[A-Z]$"),
-                Field("SINITIAL", privacy="drop", identity="sinitial", pattern=r"^[A-Z]$"),
+                Field("FINITIAL", privacy="drop", identity="finitial", pattern=r"^\p{L}$"),
+                Field("SINITIAL", privacy="drop", identity="sinitial", pattern=r"^\p{L}$"),
                 Field("DOB", "date", True, privacy="dob", identity="dob", not_after_delivery=True),
                 Field("SEX", required=True, codes=SEX, identity="sex"),
                 Field("ETHNIC", codes=NDTMS_ETHNICITY),

@@ -1,6 +1,5 @@
 """Publication assets: the monthly release (after the quality gate) and the analyst snapshot."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -53,12 +52,12 @@ def verify_quality_gate(context: dg.AssetExecutionContext) -> list[str]:
         graph = context.job_def.asset_layer.asset_graph
     upstream = _ancestors(graph, context.asset_key)
     found = {
-        k for k in graph.asset_check_keys if k.asset_key in upstream and graph.get_check_spec(k).blocking
+        k
+        for k in graph.asset_check_keys
+        if k.asset_key in upstream and graph.get_check_spec(k).blocking
     }
     # The indicator table's gate is required even when the run's graph leaves its checks out.
-    found |= {
-        dg.AssetCheckKey(FCT_INDICATORS_KEY, spec.name) for spec in indicator_checks()
-    }
+    found |= {dg.AssetCheckKey(FCT_INDICATORS_KEY, spec.name) for spec in indicator_checks()}
     keys = sorted(found, key=lambda k: k.to_user_string())
     from dagster._core.storage.asset_check_execution_record import (
         AssetCheckExecutionRecordStatus as Status,
@@ -107,7 +106,9 @@ def release(
     verified = verify_quality_gate(context)
     catalogue = publication.catalogue()
     with warehouse.connect() as con:
-        indicators = con.sql(f"SELECT {INDICATOR_COLUMNS}, geography_name FROM main_marts.fct_indicators").pl()
+        indicators = con.sql(
+            f"SELECT {INDICATOR_COLUMNS}, geography_name FROM main_marts.fct_indicators"
+        ).pl()
         geography = None
         if table_exists(con, "main_marts.dim_geography"):
             geography = con.sql(
@@ -117,7 +118,9 @@ def release(
         manifest: list[dict] = []
         if table_exists(con, "ops.manifest"):
             manifest = (
-                con.sql(f"SELECT {MANIFEST_COLUMNS} FROM ops.manifest ORDER BY path").pl().to_dicts()
+                con.sql(f"SELECT {MANIFEST_COLUMNS} FROM ops.manifest ORDER BY path")
+                .pl()
+                .to_dicts()
             )
     months = sorted(context.partition_keys)
     inputs = ReleaseInputs(

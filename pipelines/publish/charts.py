@@ -42,9 +42,7 @@ def render_chart(data: pl.DataFrame, title: str, y_title: str) -> str:
         x=alt.X("period:O", title="Period", sort="ascending"),
         y=alt.Y("value:Q", title=y_title),
         color=alt.Color("area:N", title="Area"),
-        strokeWidth=alt.condition(
-            alt.datum.area == "England", alt.value(3.5), alt.value(1.5)
-        ),
+        strokeWidth=alt.condition(alt.datum.area == "England", alt.value(3.5), alt.value(1.5)),
     )
     chart = base.mark_line(point=True).properties(
         title=title, width=520, height=280, description=f"Trend chart: {title}"
@@ -52,9 +50,7 @@ def render_chart(data: pl.DataFrame, title: str, y_title: str) -> str:
     return vlc.vegalite_to_svg(chart.to_dict(), vl_version="6.4")
 
 
-def write_charts(
-    out_dir: Path, published: pl.DataFrame, catalogue: pl.DataFrame
-) -> list[Path]:
+def write_charts(out_dir: Path, published: pl.DataFrame, catalogue: pl.DataFrame) -> list[Path]:
     """Write ``<out_dir>/<indicator_id>.svg`` for every indicator with published values."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

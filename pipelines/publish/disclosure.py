@@ -55,7 +55,10 @@ def _is_small(column: str) -> pl.Expr:
 def primary_suppression(indicators: pl.DataFrame, catalogue: pl.DataFrame) -> pl.Series:
     """Boolean mask: rows with a count of 1-4 in a count column of their unit."""
     units = indicators.select("indicator_id").join(
-        catalogue.select("indicator_id", "unit"), on="indicator_id", how="left", maintain_order="left"
+        catalogue.select("indicator_id", "unit"),
+        on="indicator_id",
+        how="left",
+        maintain_order="left",
     )["unit"]
     unknown = units.is_null()
     if unknown.any():

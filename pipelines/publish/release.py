@@ -102,8 +102,7 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
                 "known_limitations": limitations,
                 "evidence_codes": [s for s in entry["evidence_codes"].split(";") if s],
                 "service_user_themes": [s for s in entry["service_user_themes"].split(";") if s],
-                "min_denominator": entry["min_denominator"]
-                or disclosure.DEFAULT_MIN_DENOMINATOR,
+                "min_denominator": entry["min_denominator"] or disclosure.DEFAULT_MIN_DENOMINATOR,
                 "maturity_period": maturity.get(entry["indicator_id"]),
                 "published": entry["indicator_id"] in maturity,
             }

@@ -24,7 +24,14 @@ LAS = {
 }
 CATALOGUE_ROWS = [
     ("T01", 5, "Continuity of community treatment", "C", "Continuity of care", "proportion"),
-    ("T02", 8, "Drug-related deaths after release", "C", "Deaths within 12 months", "rate_per_1000"),
+    (
+        "T02",
+        8,
+        "Drug-related deaths after release",
+        "C",
+        "Deaths within 12 months",
+        "rate_per_1000",
+    ),
     ("T03", 4, "Effective reintegration", "B", "Days to first re-offence", "median_days"),
     ("T04", 3, "Equality of service", "A", "Access relative to overall", "ratio"),
 ]
@@ -54,7 +61,7 @@ def sample_catalogue() -> pl.DataFrame:
                 "evidence_codes": "1a;2b",
                 "service_user_themes": "Recovery",
                 "min_denominator": 10 if ind != "T03" else 5,
-                "lower_bound": 0.0 if unit != "median_days" else 0.0,
+                "lower_bound": 0.0,
                 "upper_bound": {"proportion": 1.0, "rate_per_1000": 1000.0}.get(unit, 400.0),
             }
         )
@@ -112,9 +119,8 @@ def _aggregate(people: pl.DataFrame, geo_col: str, gtype: str) -> pl.DataFrame:
     names |= {c: n for p in LAS.values() for c, n in p.items()}
     names["E92000001"] = "England"
     frames = []
-    for breakdown, col in [("none", None), ("sex", "sex"), ("age_band", "age_band")] + [
-        ("ethnic_group", "ethnic_group")
-    ]:
+    breakdowns = [("none", None), ("sex", "sex"), ("age_band", "age_band")]
+    for breakdown, col in [*breakdowns, ("ethnic_group", "ethnic_group")]:
         keys = ["month", geo_col] + ([col] if col else [])
         agg = people.group_by(keys).agg(
             pl.len().alias("n"),
@@ -133,8 +139,18 @@ def _aggregate(people: pl.DataFrame, geo_col: str, gtype: str) -> pl.DataFrame:
         )
         frames.append(
             agg.select(
-                "month", "geography_type", "geography_code", "geography_name", "breakdown",
-                "breakdown_value", "n", "k", "d", "med", "obs", "exp",
+                "month",
+                "geography_type",
+                "geography_code",
+                "geography_name",
+                "breakdown",
+                "breakdown_value",
+                "n",
+                "k",
+                "d",
+                "med",
+                "obs",
+                "exp",
             )
         )
     return pl.concat(frames, how="diagonal")
@@ -181,21 +197,63 @@ def sample_indicators(seed: int = 1, people: int = 1500, months: int = 6) -> pl.
         }
         n, k = float(r["n"]), float(r["k"])
         lo, hi = _wilson(k, n)
-        rows.append(base | dict(indicator_id="T01", numerator=k, denominator=n, value=k / n,
-                                ci_low=lo, ci_high=hi))
+        rows.append(
+            base
+            | dict(
+                indicator_id="T01", numerator=k, denominator=n, value=k / n, ci_low=lo, ci_high=hi
+            )
+        )
         d = float(r["d"])
-        rows.append(base | dict(indicator_id="T02", numerator=d, denominator=n,
-                                value=1000 * d / n, ci_low=None, ci_high=None))
-        rows.append(base | dict(indicator_id="T03", numerator=None, denominator=k,
-                                value=None if r["med"] is None else float(r["med"]),
-                                ci_low=None, ci_high=None))
+        rows.append(
+            base
+            | dict(
+                indicator_id="T02",
+                numerator=d,
+                denominator=n,
+                value=1000 * d / n,
+                ci_low=None,
+                ci_high=None,
+            )
+        )
+        rows.append(
+            base
+            | dict(
+                indicator_id="T03",
+                numerator=None,
+                denominator=k,
+                value=None if r["med"] is None else float(r["med"]),
+                ci_low=None,
+                ci_high=None,
+            )
+        )
         exp = round(float(r["exp"]), 6)
-        rows.append(base | dict(indicator_id="T04", numerator=k, denominator=exp,
-                                value=k / exp if exp else None, ci_low=None, ci_high=None))
+        rows.append(
+            base
+            | dict(
+                indicator_id="T04",
+                numerator=k,
+                denominator=exp,
+                value=k / exp if exp else None,
+                ci_low=None,
+                ci_high=None,
+            )
+        )
     columns = [
-        "indicator_id", "period", "period_type", "geography_type", "geography_code",
-        "geography_name", "breakdown", "breakdown_value", "numerator", "denominator", "value",
-        "ci_low", "ci_high", "maturity_period", "status",
+        "indicator_id",
+        "period",
+        "period_type",
+        "geography_type",
+        "geography_code",
+        "geography_name",
+        "breakdown",
+        "breakdown_value",
+        "numerator",
+        "denominator",
+        "value",
+        "ci_low",
+        "ci_high",
+        "maturity_period",
+        "status",
     ]
     schema = {c: pl.Utf8 for c in columns} | {
         c: pl.Float64 for c in ("numerator", "denominator", "value", "ci_low", "ci_high")

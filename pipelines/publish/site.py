@@ -89,7 +89,8 @@ function render() {
     (matched > shown ? ' (first ' + shown + ' shown; download the CSV for all)' : '');
   const chart = sel('chart');
   if (ind && data.charts.includes(ind)) {
-    chart.src = 'charts/' + ind + '.svg'; chart.alt = 'Trend chart for ' + ind; chart.hidden = false;
+    chart.src = 'charts/' + ind + '.svg'; chart.alt = 'Trend chart for ' + ind;
+    chart.hidden = false;
   } else { chart.hidden = true; chart.removeAttribute('src'); }
 }
 sel('indicator').addEventListener('change', render);
@@ -100,8 +101,8 @@ render();
 
 def _page(title: str, body: str, script: str = "") -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
         f"{body}\n{script}</body>\n</html>\n"
     )
@@ -140,7 +141,7 @@ def write_release_page(
         f'<li><a href="charts/{p.name}" download>{html.escape(p.stem)} chart (SVG)</a></li>'
         for p in sorted(charts)
     )
-    head = "".join(f"<th scope=\"col\">{h}</th>" for h in HEADINGS)
+    head = "".join(f'<th scope="col">{h}</th>' for h in HEADINGS)
     body = f"""<p><a href="../index.html">All releases</a></p>
 <h1>Drug treatment outcomes: release {month}</h1>
 <h2>Downloads</h2>
@@ -148,14 +149,16 @@ def write_release_page(
 <details><summary>Charts</summary><ul id="chart-links">{chart_links}</ul></details>
 <h2>Explore</h2>
 <form onsubmit="return false">
-<label for="indicator">Indicator</label><select id="indicator"><option value="">All indicators</option></select>
+<label for="indicator">Indicator</label>
+<select id="indicator"><option value="">All indicators</option></select>
 <label for="area">Area</label><select id="area"><option value="">All areas</option></select>
 </form>
 <p id="count" aria-live="polite"></p>
 <img id="chart" hidden alt="">
 <p>Symbols: [c] confidential (small numbers), [u] denominator below minimum,
 [x] not yet available (follow-up incomplete), [z] not applicable.</p>
-<table id="rows"><caption>Published rows</caption><thead><tr>{head}</tr></thead><tbody></tbody></table>
+<table id="rows"><caption>Published rows</caption>
+<thead><tr>{head}</tr></thead><tbody></tbody></table>
 <script type="application/json" id="release-data">{data}</script>"""
     path = folder / "index.html"
     path.write_text(_page(f"Release {month}", body, f"<script>{SCRIPT}</script>\n"))
@@ -196,7 +199,7 @@ def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path
         )
     body = (
         "<h1>Drug treatment outcomes in prison and on release</h1>"
-        f"<h2>Releases</h2><ul id=\"releases\">{items}</ul>{summary}"
+        f'<h2>Releases</h2><ul id="releases">{items}</ul>{summary}'
     )
     path = Path(publications_dir) / "index.html"
     tmp = path.with_name(".index.html.tmp")

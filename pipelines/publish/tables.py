@@ -109,9 +109,7 @@ def _with_catalogue(published: pl.DataFrame, catalogue: pl.DataFrame) -> pl.Data
 
 def _count_decimals(column: str) -> pl.Expr:
     """Counts are whole numbers; a mean's sum and a ratio's expected value keep 2 decimals."""
-    non_count = (
-        (pl.col("unit") == "mean") if column == "numerator" else (pl.col("unit") == "ratio")
-    )
+    non_count = (pl.col("unit") == "mean") if column == "numerator" else (pl.col("unit") == "ratio")
     return pl.when(non_count).then(2).otherwise(0)
 
 
@@ -189,8 +187,10 @@ def fingertips_table(
             "geography_code", pl.col("parent_code").alias("_pc"), pl.col("parent_name").alias("_pn")
         )
     else:
-        parents = frame.select("geography_code").unique().with_columns(
-            pl.lit("E92000001").alias("_pc"), pl.lit("England").alias("_pn")
+        parents = (
+            frame.select("geography_code")
+            .unique()
+            .with_columns(pl.lit("E92000001").alias("_pc"), pl.lit("England").alias("_pn"))
         )
     frame = frame.join(parents, on="geography_code", how="left", maintain_order="left")
     labels = {p: _period_label(p) for p in frame["period"].unique().to_list()}
@@ -214,7 +214,10 @@ def fingertips_table(
         pl.col("geography_name").alias("Area Name"),
         pl.col("geography_type").replace_strict(AREA_TYPE_NAMES, default="").alias("Area Type"),
         pl.when(bd == "sex").then(bv).otherwise(pl.lit("Persons")).alias("Sex"),
-        pl.when(bd == "age_band").then(bv + pl.lit(" yrs")).otherwise(pl.lit("All ages")).alias("Age"),
+        pl.when(bd == "age_band")
+        .then(bv + pl.lit(" yrs"))
+        .otherwise(pl.lit("All ages"))
+        .alias("Age"),
         pl.when(bd == "ethnic_group")
         .then(pl.lit("Ethnic groups"))
         .otherwise(pl.lit(""))
@@ -222,7 +225,10 @@ def fingertips_table(
         pl.when(bd == "ethnic_group").then(bv).otherwise(pl.lit("")).alias("Category"),
         pl.col("period").replace_strict({p: v[0] for p, v in labels.items()}).alias("Time period"),
         *[
-            pl.when(pl.col(src) == pl.col("symbol")).then(pl.lit("")).otherwise(pl.col(src)).alias(dst)
+            pl.when(pl.col(src) == pl.col("symbol"))
+            .then(pl.lit(""))
+            .otherwise(pl.col(src))
+            .alias(dst)
             for src, dst in [
                 ("value", "Value"),
                 ("ci_low", "Lower CI 95.0 limit"),

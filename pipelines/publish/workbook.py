@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,15 @@ def _cells(series: pd.Series) -> pd.Series:
     return series.map(convert).astype(object)
 
 
+def _sheet_name(indicator_id: str, taken: dict) -> str:
+    """Excel allows 31 characters: truncate, numbering any clash."""
+    name, n = indicator_id[:31], 1
+    while name in taken:
+        n += 1
+        name = f"{indicator_id[:28]}_{n}"
+    return name
+
+
 def _indicator_sheet(rows: pl.DataFrame, entry: dict) -> gpt.GPTable:
     table = rows.select(list(TABLE_COLUMNS)).rename(TABLE_COLUMNS).to_pandas()
     table["Area type"] = table["Area type"].map(AREA_TYPE_NAMES)
@@ -61,7 +71,7 @@ def _indicator_sheet(rows: pl.DataFrame, entry: dict) -> gpt.GPTable:
     proxy = " This indicator is a proxy: " + entry["proxy_reason"] if entry["is_proxy"] else ""
     return gpt.GPTable(
         table=table,
-        table_name=f"table_{entry['indicator_id']}".replace("-", "_"),
+        table_name=re.sub(r"\W", "_", f"table_{entry['indicator_id']}"),
         title=f"{entry['indicator_id']}: {entry['indicator_name']}",
         subtitles=[
             f"Sub-outcome {entry['sub_outcome_id']}: {entry['sub_outcome_name']} "
@@ -89,13 +99,11 @@ def write_workbook(
     workbook's created date is fixed from the release month so the bytes are reproducible.
     """
     maturity = dict(
-        published.group_by("indicator_id")
-        .agg(pl.col("maturity_period").max())
-        .iter_rows()
+        published.group_by("indicator_id").agg(pl.col("maturity_period").max()).iter_rows()
     )
     sheets: dict[str, gpt.GPTable] = {}
     symbols = pd.DataFrame(
-        {"Symbol": list(SYMBOL_KEY) + ["[z]"], "Meaning": [*SYMBOL_KEY.values(), "Not applicable"]}
+        {"Symbol": [*SYMBOL_KEY, "[z]"], "Meaning": [*SYMBOL_KEY.values(), "Not applicable"]}
     )
     sheets["Symbols"] = gpt.GPTable(
         table=symbols,
@@ -109,8 +117,11 @@ def write_workbook(
         rows = published.filter(pl.col("indicator_id") == entry["indicator_id"])
         if rows.is_empty():
             continue
-        entry = entry | {"unit": rows["unit"][0], "maturity_period": maturity[entry["indicator_id"]]}
-        sheets[entry["indicator_id"][:31]] = _indicator_sheet(rows, entry)
+        entry = entry | {
+            "unit": rows["unit"][0],
+            "maturity_period": maturity[entry["indicator_id"]],
+        }
+        sheets[_sheet_name(entry["indicator_id"], sheets)] = _indicator_sheet(rows, entry)
     cover = gpt.Cover(
         title=f"Drug treatment outcomes in prison and on release: release {release_month}",
         intro=[

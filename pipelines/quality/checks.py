@@ -6,7 +6,6 @@ and is blocking, so the publication asset downstream does not run in the same ru
 publication asset also refuses to run after any failed or missing blocking check).
 """
 
-
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -79,7 +78,7 @@ def build_check(spec: GateCheck) -> dg.AssetChecksDefinition:
         with warehouse.connect(read_only=False) as con:
             for suite, builder in spec.suites:
                 frame = builder(con, publication, months)
-                results.append(validate(frame, suite, build_docs=True))
+                results.append(validate(frame, suite, docs=publication.gx_docs_path()))
         for r in results:
             context.log.info(r.summary())
         return _result(results)
@@ -92,7 +91,7 @@ def _indicators(con, publication: PublicationResource, months: list[str]) -> pl.
 
 
 def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
-    """Checks on the indicator table: bounds, numerator <= denominator, presence, coverage, trend."""
+    """Indicator table checks: bounds, numerator <= denominator, presence, coverage, trend."""
     return [
         GateCheck(
             "gx_indicators",
@@ -140,7 +139,12 @@ def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
         GateCheck(
             "gx_indicator_trend",
             key,
-            (("indicator_trend", lambda con, pub, m: frames.indicator_trend(_indicators(con, pub, m))),),
+            (
+                (
+                    "indicator_trend",
+                    lambda con, pub, m: frames.indicator_trend(_indicators(con, pub, m)),
+                ),
+            ),
             "England month-on-month change within plausible bounds.",
         ),
     ]

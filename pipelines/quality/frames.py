@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.publish.site import releases
 
 MIN_VOLUME = 50
+BASELINE_MONTHS = 6
 MIN_TREND_NUMERATOR = 20
 INDICATOR_COLUMNS = (
     "indicator_id, period, period_type, geography_type, geography_code, breakdown, "
@@ -117,12 +119,22 @@ def raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def raw_volumes(con: duckdb.DuckDBPyConnection, table: str, months: list[str]) -> pl.DataFrame:
-    """Rows per delivery month of ``raw.<table>`` for ``months``, with the previous month's."""
+    """Rows per delivery month of ``raw.<table>`` for ``months`` against a baseline.
+
+    The baseline is the median of up to :data:`BASELINE_MONTHS` earlier deliveries, leaving out
+    the first delivery (an initial historical load, larger than any monthly one). The ratio is
+    null without a baseline or when both the month and the baseline are small.
+    """
     counts = con.sql(
         f'SELECT _delivery_month AS delivery_month, count(*) AS rows FROM raw."{table}" '
         "GROUP BY 1 ORDER BY 1"
     ).pl()
-    counts = counts.with_columns(pl.col("rows").shift(1).alias("previous_rows"))
+    history = counts["rows"].to_list()
+    baselines: list[float | None] = []
+    for i in range(len(history)):
+        earlier = history[max(1, i - BASELINE_MONTHS) : i]
+        baselines.append(float(np.median(earlier)) if earlier else None)
+    counts = counts.with_columns(pl.Series("previous_rows", baselines, dtype=pl.Float64))
     ratio = (
         pl.when((pl.col("rows") >= MIN_VOLUME) | (pl.col("previous_rows") >= MIN_VOLUME))
         .then(pl.col("rows") / pl.col("previous_rows"))

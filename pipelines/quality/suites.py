@@ -55,8 +55,10 @@ class SuiteResult:
 def _describe(result: object) -> str:
     config = result.expectation_config
     kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
-    target = kwargs.get("column") or kwargs.get("column_list") or (
-        f"{kwargs.get('column_A')} vs {kwargs.get('column_B')}" if "column_A" in kwargs else ""
+    target = (
+        kwargs.get("column")
+        or kwargs.get("column_list")
+        or (f"{kwargs.get('column_A')} vs {kwargs.get('column_B')}" if "column_A" in kwargs else "")
     )
     unexpected = (result.result or {}).get("unexpected_count")
     extra = f" ({unexpected} unexpected)" if unexpected else ""
@@ -64,9 +66,9 @@ def _describe(result: object) -> str:
 
 
 def validate(
-    frame: pl.DataFrame | pd.DataFrame, suite_name: str, build_docs: bool = False
+    frame: pl.DataFrame | pd.DataFrame, suite_name: str, docs: Path | None = None
 ) -> SuiteResult:
-    """Validate ``frame`` against ``expectations/<suite_name>.json``."""
+    """Validate ``frame`` against ``expectations/<suite_name>.json`` (Data Docs into ``docs``)."""
     import great_expectations as gx
 
     data = frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame
@@ -82,8 +84,8 @@ def validate(
         gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch, suite=suite)
     )
     actions = []
-    if build_docs:
-        target = docs_dir().resolve()
+    if docs is not None:
+        target = Path(docs).resolve()
         target.mkdir(parents=True, exist_ok=True)
         context.add_data_docs_site(
             site_name="local",

@@ -24,12 +24,13 @@ FAR = 10**6
 class Params:
     """Behavioural parameters of the simulated world (tuned for the calibration targets)."""
 
-    base_log_rate: float = 0.05  # log offences/year at propensity 0, age 30
+    base_log_rate: float = -1.2  # log offences/year at propensity 0, age 30
     age_slope: float = -0.035
     post_release_shape: float = 0.7  # Weibull shape < 1: hazard highest just after release
     treat_mult: float = 0.65  # hazard multiplier while engaged in community treatment
     ost_mult: float = 0.5  # ... while on opioid substitution
     initial_custody: float = 0.10
+    long_sentence_mult: float = 0.15  # hazard after release from a sentence of 12 months or more
     transfer_prob: float = 0.4
     early_death_opiate: float = 0.006
     early_death_other: float = 0.0008
@@ -64,15 +65,15 @@ class World:
 
 
 REGION_CONTINUITY = {
-    "E12000001": 0.66,
-    "E12000002": 0.63,
-    "E12000003": 0.55,
-    "E12000004": 0.50,
-    "E12000005": 0.46,
-    "E12000006": 0.44,
-    "E12000007": 0.33,
-    "E12000008": 0.42,
-    "E12000009": 0.47,
+    "E12000001": 0.62,
+    "E12000002": 0.58,
+    "E12000003": 0.5,
+    "E12000004": 0.45,
+    "E12000005": 0.42,
+    "E12000006": 0.4,
+    "E12000007": 0.3,
+    "E12000008": 0.38,
+    "E12000009": 0.43,
 }
 
 
@@ -107,12 +108,20 @@ class OffenceSampler:
         self.cdf = np.cumsum(base) / base.sum()
         user = base * np.where(tilt, 2.5, 1.0)
         self.cdf_user = np.cumsum(user) / user.sum()
+        heavy = base * (self.score >= 5)
+        self.cdf_serious = np.cumsum(heavy) / heavy.sum()
 
-    def draw(self, rng: np.random.Generator, user: np.ndarray) -> np.ndarray:
+    def draw(
+        self, rng: np.random.Generator, user: np.ndarray, propensity: np.ndarray
+    ) -> np.ndarray:
+        """Offence indexes; low-propensity offenders commit relatively more serious offences."""
         u = rng.random(len(user))
         a = np.searchsorted(self.cdf, u, side="right")
         b = np.searchsorted(self.cdf_user, u, side="right")
-        return np.minimum(np.where(user, b, a), len(self.cdf) - 1)
+        c = np.searchsorted(self.cdf_serious, u, side="right")
+        share = 0.04 + 0.30 / (1 + np.exp(2.0 * propensity))
+        pick = np.where(rng.random(len(user)) < share, c, np.where(user, b, a))
+        return np.minimum(pick, len(self.cdf) - 1)
 
 
 def choose_disposal(
@@ -152,8 +161,8 @@ def hazard_time(
     he2 = (rate * e2) ** shape
     h2 = h1 + mult * (he2 - h1)
     x_a = g ** (1 / shape) / rate
-    x_b = ((g - h1) / mult + h1) ** (1 / shape) / rate
-    x_c = ((g - h2) + he2) ** (1 / shape) / rate
+    x_b = np.maximum((g - h1) / mult + h1, 0) ** (1 / shape) / rate
+    x_c = np.maximum((g - h2) + he2, 0) ** (1 / shape) / rate
     return np.where(g <= h1, x_a, np.where(g <= h2, x_b, x_c))
 
 
@@ -172,7 +181,7 @@ def episode_course(
     length = np.where(
         opiate, rng.lognormal(np.log(380), 0.8, n), rng.lognormal(np.log(150), 0.7, n)
     )
-    p_done = np.where(opiate, 0.30, 0.62) + 0.12 * quality
+    p_done = np.where(opiate, 0.27, 0.67) + 0.12 * quality
     u = rng.random(n)
     other = rng.choice(np.array([84, 85, 86, 82]), size=n, p=[0.68, 0.1, 0.05, 0.17])
     done = np.where(rng.random(n) < 0.6, 80, 81)
@@ -266,7 +275,7 @@ class CareerSim:
         """Disposal kind, sentence, number of offences and main offence of new occasions."""
         rng = self.rng
         n_off = 1 + rng.poisson(0.3, len(person))
-        main = self.offences.draw(rng, self.p.drug_user[person])
+        main = self.offences.draw(rng, self.p.drug_user[person], self.p.propensity[person])
         kind, sentence = choose_disposal(
             rng, self.offences.score[main], self.offences.serious[main], priors
         )
@@ -304,7 +313,7 @@ class CareerSim:
         first = np.zeros(len(rep), dtype=bool)
         if n:
             first[np.concatenate([[0], np.cumsum(n_off)[:-1]])] = True
-        extra = self.offences.draw(rng, p.drug_user[person[rep]])
+        extra = self.offences.draw(rng, p.drug_user[person[rep]], p.propensity[person[rep]])
         code = np.where(first, main[rep], extra)
         room = np.clip(offence_day[rep] - free_from[rep] - 1, 0, 60)
         day = offence_day[rep] - np.where(first, 0, (rng.random(len(rep)) * room).astype(np.int64))
@@ -395,7 +404,7 @@ class CareerSim:
             )
             nat_end = t_start + nat.astype(np.int64)
             nat_reason = np.where(
-                rng.random(len(idx)) < np.where(ost, 0.25, 0.55),
+                rng.random(len(idx)) < np.where(ost, 0.35, 0.75),
                 np.where(rng.random(len(idx)) < 0.6, 80, 81),
                 np.where(rng.random(len(idx)) < 0.7, 84, 85),
             )
@@ -526,12 +535,14 @@ class CareerSim:
         eng_end = np.full(n, FAR, dtype=np.int64)
         mult = np.ones(n)
         early_protect = np.zeros(n, dtype=bool)
+        long_served = np.zeros(n, dtype=bool)
         # initial custody population
         c = np.flatnonzero(reception0 >= 0)
         if len(c):
             served = self._initial_served[c]
             occ = np.full(len(c), -1, dtype=np.int64)
             rel = self.custody(c, reception0[c], served, served * 2, occ)
+            long_served[c] = served * 2 >= 365
             self._after_release(
                 c, rel, t, post_release, eng_start, eng_end, mult, early_protect, alive
             )
@@ -545,6 +556,9 @@ class CareerSim:
                 progress(step, len(act))
             age = (t[act] - p.dob[act]) / DAYS_PER_YEAR
             rate = np.exp(prm.base_log_rate + p.propensity[act] + prm.age_slope * (age - 30))
+            rate = rate * np.where(
+                post_release[act] & long_served[act], prm.long_sentence_mult, 1.0
+            )
             shape = np.where(post_release[act], prm.post_release_shape, 1.0)
             e1 = np.maximum(eng_start[act] - t[act], 0) / DAYS_PER_YEAR
             e2 = np.maximum(eng_end[act] - t[act], 0) / DAYS_PER_YEAR
@@ -598,6 +612,7 @@ class CareerSim:
             if len(ci):
                 served = np.ceil(sentence[cust] / 2).astype(np.int64)
                 rel = self.custody(ci, disposal[cust], served, sentence[cust], occ[cust])
+                long_served[ci] = sentence[cust] >= 365
                 self._after_release(
                     ci, rel, t, post_release, eng_start, eng_end, mult, early_protect, alive
                 )

@@ -82,7 +82,7 @@ def make_people(
     rng: np.random.Generator, n: int, sim_start: int, places: Places, names: NamePools
 ) -> People:
     """Draw ``n`` people; about two thirds offenders, the rest treatment clients."""
-    offender = rng.random(n) < 0.68
+    offender = rng.random(n) < 0.75
     male = np.where(offender, rng.random(n) < 0.92, rng.random(n) < 0.70)
     age = 18 + rng.gamma(2.2, 6.5, n)
     age = np.where(offender, age, 20 + rng.gamma(3.0, 5.5, n))
@@ -145,7 +145,7 @@ def make_people(
     injecting = np.where(~opiate & (crack | cocaine) & (u < 0.03), 2, injecting).astype(np.int8)
     sharing = (injecting == 2) & (rng.random(n) < 0.25)
 
-    propensity = rng.normal(0, 0.75, n) + 0.55 * opiate + 0.45 * crack + 0.15 * cocaine
+    propensity = rng.normal(0, 1.0, n) + 0.55 * opiate + 0.45 * crack + 0.15 * cocaine
     propensity = np.where(offender, propensity, rng.normal(-3.2, 0.6, n))
 
     parent = rng.random(n) < np.where(male, 0.45, 0.60)

@@ -37,10 +37,10 @@ class Preset:
 
 #: ``national`` is the full-scale population (about 70k releases a year); smaller presets are
 #: samples of it, and calibration scales national magnitudes by ``people / NATIONAL_PEOPLE``.
-NATIONAL_PEOPLE = 300_000
+NATIONAL_PEOPLE = 1_000_000
 
 PRESETS: dict[str, Preset] = {
-    "ci": Preset("ci", 4_000, 24),
+    "ci": Preset("ci", 8_000, 24),
     "demo": Preset("demo", 40_000, 48),
     "national": Preset("national", NATIONAL_PEOPLE, 60),
 }

@@ -1,4 +1,5 @@
--- Continuity of care (PHOF C20) for each release to the community with a treatment need:
+-- Releases to the community with a treatment need (in secure treatment at release, or a triage
+-- need). Continuity of care (PHOF C20) applies to those in treatment at release:
 -- engaged in community structured treatment (an NDTMS community episode triaged) from the release
 -- day to day {{ var('continuity_window_days') }} after it, or already engaged (a community episode
 -- open on the release day). Exclusions: deportation and death within the window (transfers are
@@ -58,7 +59,7 @@ outcomes as (
         on releases.release_id = engagement.release_id
     left join {{ ref('int_deaths') }} as deaths
         on releases.person_key = deaths.person_key
-        and deaths.death_date >= releases.release_date
+            and releases.release_date <= deaths.death_date
 )
 
 select
@@ -73,6 +74,7 @@ select
     ethnic_group,
     age_at_release,
     is_deported,
+    in_treatment,
     days_to_engagement,
     already_engaged,
     days_to_engagement is not null or already_engaged as engaged_within_window,

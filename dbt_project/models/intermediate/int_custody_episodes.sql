@@ -6,7 +6,7 @@ with triage as (
     from {{ ref('stg_dir_triage') }} as t
     left join {{ ref('stg_linkage_spine') }} as spine
         on spine.record_source = 'dir_triage'
-        and t.record_key = spine.record_key
+            and t.record_key = spine.record_key
 ),
 
 closing_release as (
@@ -39,10 +39,10 @@ select
     closing_release.release_id,
     closing_release.release_date,
     closing_release.release_type,
-    {{ dbt.datediff('triage.triage_date', 'closing_release.release_date', 'day') }} as days_in_custody
+    {{ dbt.datediff('triage.triage_date', 'closing_release.release_date', 'day') }}         as days_in_custody
 from triage
 left join {{ ref('int_person') }} as person
     on triage.person_key = person.person_key
 left join closing_release
     on triage.dir_id = closing_release.dir_id
-    and closing_release.release_rank = 1
+        and closing_release.release_rank = 1

@@ -2,8 +2,8 @@
 -- (per its breakdowns), plus the equality-of-access ratio derived from the access rate.
 with units as (
     {% for name in ['custody', 'rmdt', 'releases', 'treatment', 'outcomes'] -%}
-    select * from {{ ref('int_indicator_units_' ~ name) }}
-    {% if not loop.last %}union all{% endif %}
+        select * from {{ ref('int_indicator_units_' ~ name) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -16,23 +16,58 @@ catalogue as (
 ),
 
 geographies as (
-    select units.*, 'england' as geography_type, 'E92000001' as geography_code from units
+    select
+        units.*,
+        'england' as geography_type,
+        'E92000001' as geography_code
+    from units
     union all
-    select units.*, 'region', region_code from units where region_code is not null
+    select
+        units.*,
+        'region',
+        region_code
+    from units
+    where region_code is not null
     union all
-    select units.*, 'local_authority', la_code from units where la_code is not null
+    select
+        units.*,
+        'local_authority',
+        la_code
+    from units
+    where la_code is not null
     union all
-    select units.*, 'prison', prison_code from units where prison_code is not null
+    select
+        units.*,
+        'prison',
+        prison_code
+    from units
+    where prison_code is not null
 ),
 
 breakdowns as (
-    select geographies.*, 'none' as breakdown, 'All' as breakdown_value from geographies
+    select
+        geographies.*,
+        'none' as breakdown,
+        'All' as breakdown_value
+    from geographies
     union all
-    select geographies.*, 'sex', sex from geographies
+    select
+        geographies.*,
+        'sex',
+        sex
+    from geographies
     union all
-    select geographies.*, 'ethnic_group', ethnic_group from geographies
+    select
+        geographies.*,
+        'ethnic_group',
+        ethnic_group
+    from geographies
     union all
-    select geographies.*, 'age_band', age_band from geographies
+    select
+        geographies.*,
+        'age_band',
+        age_band
+    from geographies
 ),
 
 aggregated as (
@@ -54,15 +89,16 @@ aggregated as (
     from breakdowns as b
     inner join catalogue as c
         on b.indicator_id = c.indicator_id
-        and position(b.geography_type in c.geography_types) > 0
-        and position(b.breakdown in c.breakdowns) > 0
+            and position(b.geography_type in c.geography_types) > 0
+            and position(b.breakdown in c.breakdowns) > 0
     group by
         b.indicator_id, b.period_type, b.period, b.start_index, b.end_index,
         b.geography_type, b.geography_code, b.breakdown, b.breakdown_value
 ),
 
 access as (
-    select * from aggregated where indicator_id = 'so03_treatment_access_with_need'
+    select * from aggregated
+    where indicator_id = 'so03_treatment_access_with_need'
 ),
 
 access_ratio as (
@@ -84,10 +120,10 @@ access_ratio as (
     from access as grp
     inner join access as overall
         on grp.period = overall.period
-        and grp.period_type = overall.period_type
-        and grp.geography_type = overall.geography_type
-        and grp.geography_code = overall.geography_code
-        and overall.breakdown = 'none'
+            and grp.period_type = overall.period_type
+            and grp.geography_type = overall.geography_type
+            and grp.geography_code = overall.geography_code
+            and overall.breakdown = 'none'
     where overall.denominator > 0
 )
 

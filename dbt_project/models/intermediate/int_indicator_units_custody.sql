@@ -17,7 +17,7 @@ with base as (
     from {{ ref('int_custody_episodes') }} as episodes
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('month', 'rolling_12m')
-        and episodes.reception_month_index between periods.start_index and periods.end_index
+            and episodes.reception_month_index between periods.start_index and periods.end_index
     left join {{ ref('int_prisons') }} as prisons
         on episodes.prison_code = prisons.prison_code
     where episodes.treatment_need

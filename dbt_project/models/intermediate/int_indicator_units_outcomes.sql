@@ -29,7 +29,7 @@ with tops as (
     from {{ ref('int_top_change') }} as t
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('month', 'rolling_12m')
-        and t.review_month_index between periods.start_index and periods.end_index
+            and t.review_month_index between periods.start_index and periods.end_index
     where t.review_date is not null
         and {{ is_adult('t.age_at_triage') }}
 ),
@@ -57,7 +57,7 @@ assessments as (
     from {{ ref('int_oasys_needs') }} as a
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('month', 'rolling_12m')
-        and a.assessment_month_index between periods.start_index and periods.end_index
+            and a.assessment_month_index between periods.start_index and periods.end_index
     where a.assessment_seq = 2
         and {{ is_adult('a.age_at_assessment') }}
 )
@@ -93,5 +93,5 @@ union all
     ('so13_oasys_ete_resolved', 'ete')] -%}
 {{ indicator_units('assessments', indicator_id, flag('not ' ~ need ~ '_need'),
     where='first_' ~ need ~ '_need and ' ~ need ~ '_need is not null') }}
-{% if not loop.last %}union all{% endif %}
+    {% if not loop.last %}union all{% endif %}
 {% endfor %}

@@ -14,7 +14,7 @@ with reoffending_in_period as (
     from {{ ref('int_reoffending') }} as r
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('release_cohort', 'rolling_12m')
-        and r.release_month_index between periods.start_index and periods.end_index
+            and r.release_month_index between periods.start_index and periods.end_index
     where not r.is_deported
         and {{ is_adult('r.age_at_release') }}
 ),
@@ -27,7 +27,8 @@ reoffending as (
     where release_rank = 1
 ),
 
-need_in_period as (
+{% for cte, condition in [('need', 'true'), ('treated', 'c.in_treatment')] %}
+{{ cte }}_in_period as (
     select
         periods.period_type,
         periods.period,
@@ -41,18 +42,20 @@ need_in_period as (
     from {{ ref('int_continuity_of_care') }} as c
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('release_cohort', 'rolling_12m')
-        and c.release_month_index between periods.start_index and periods.end_index
+            and c.release_month_index between periods.start_index and periods.end_index
     where not c.is_deported
         and {{ is_adult('c.age_at_release') }}
+        and {{ condition }}
 ),
 
-need as (
+{{ cte }} as (
     select
         *,
         age_at_release as age
-    from need_in_period
+    from {{ cte }}_in_period
     where release_rank = 1
-)
+){% if loop.first %},{% endif %}
+{% endfor %}
 
 {{ indicator_units('reoffending', 'so04_proven_reoffending_rate', flag('is_reoffender')) }}
 union all
@@ -76,7 +79,7 @@ union all
 {{ indicator_units('reoffending', 'so04_days_to_first_reoffence', 'null',
     where='is_reoffender', measure='days_to_first_reoffence') }}
 union all
-{{ indicator_units('need', 'so05_continuity_of_care_21d', flag('engaged_within_window'),
+{{ indicator_units('treated', 'so05_continuity_of_care_21d', flag('engaged_within_window'),
     where='exclusion_reason is null') }}
 union all
 {{ indicator_units('need', 'so08_deaths_28d_per_1000', flag('died_within_28_days')) }}

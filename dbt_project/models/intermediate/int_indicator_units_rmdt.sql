@@ -18,7 +18,7 @@ with base as (
     from {{ ref('int_rmdt_tests') }} as tests
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('month', 'rolling_12m')
-        and tests.test_month_index between periods.start_index and periods.end_index
+            and tests.test_month_index between periods.start_index and periods.end_index
     where tests.is_random
 )
 

@@ -24,8 +24,8 @@ journeys_in_period as (
     from {{ ref('int_treatment_journeys') }} as j
     inner join periods
         on periods.period_type = 'rolling_12m'
-        and j.journey_start < periods.period_after
-        and (j.journey_end is null or j.journey_end >= periods.period_start)
+            and j.journey_start < periods.period_after
+            and (j.journey_end is null or j.journey_end >= periods.period_start)
 ),
 
 journeys as (
@@ -63,8 +63,8 @@ episodes_in_period as (
     from {{ ref('int_treatment_episodes') }} as ep
     inner join periods
         on periods.period_type in ('month', 'rolling_12m')
-        and ep.triage_date < periods.period_after
-        and (ep.discharge_date is null or ep.discharge_date >= periods.period_start)
+            and ep.triage_date < periods.period_after
+            and (ep.discharge_date is null or ep.discharge_date >= periods.period_start)
     where ep.setting = 'COMMUNITY'
 ),
 
@@ -74,11 +74,17 @@ modalities_in_period as (
         e.period,
         e.person_key,
         max(case when m.modality in ('RECOV', 'MUTAID') and m.start_date >= e.period_start
-            and m.start_date < e.period_after then 1 else 0 end) as had_peer_support,
+                and m.start_date < e.period_after then 1
+            else 0
+        end) as had_peer_support,
         max(case when m.modality = 'FAMSUP' and m.referral_date >= e.period_start
-            and m.referral_date < e.period_after then 1 else 0 end) as referred_family_support,
+                and m.referral_date < e.period_after then 1
+            else 0
+        end) as referred_family_support,
         max(case when m.modality = 'FAMSUP' and m.start_date >= e.period_start
-            and m.start_date < e.period_after then 1 else 0 end) as started_family_support
+                and m.start_date < e.period_after then 1
+            else 0
+        end) as started_family_support
     from episodes_in_period as e
     inner join {{ ref('int_treatment_modalities') }} as m
         on e.episode_id = m.episode_id
@@ -121,8 +127,8 @@ people as (
     from people_in_period as p
     left join modalities_in_period as m
         on p.period_type = m.period_type
-        and p.period = m.period
-        and p.person_key = m.person_key
+            and p.period = m.period
+            and p.person_key = m.person_key
     where {{ is_adult('p.age') }}
 ),
 
@@ -142,7 +148,7 @@ modalities as (
     from {{ ref('int_treatment_modalities') }} as m
     inner join periods
         on periods.period_type in ('month', 'rolling_12m')
-        and m.start_month_index between periods.start_index and periods.end_index
+            and m.start_month_index between periods.start_index and periods.end_index
 ),
 
 reviews_due as (
@@ -161,14 +167,14 @@ reviews_due as (
     from (
         select
             *,
-            {{ dbt.dateadd('day', 182, 'start_date') }} as due_date
+            {{ dbt.dateadd('month', 7, 'start_date') }} as due_date
         from {{ ref('int_top_change') }}
         where setting = 'COMMUNITY'
     ) as t
     inner join periods
         on periods.period_type in ('month', 'rolling_12m')
-        and t.due_date >= periods.period_start
-        and t.due_date < periods.period_after
+            and t.due_date >= periods.period_start
+            and t.due_date < periods.period_after
     where t.discharge_date is null or t.discharge_date >= t.due_date
 )
 

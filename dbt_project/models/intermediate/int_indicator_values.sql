@@ -17,8 +17,8 @@ mean_stats as (
         case
             when unit = 'mean' and denominator > 1
                 then sqrt(
-                    greatest(numerator_squares - numerator * numerator / denominator, 0) / (denominator - 1)
-                ) / sqrt(denominator)
+                        greatest(numerator_squares - numerator * numerator / denominator, 0) / (denominator - 1)
+                    ) / sqrt(denominator)
         end as standard_error
     from rows_with_unit
 )

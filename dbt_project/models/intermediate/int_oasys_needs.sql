@@ -7,7 +7,7 @@ with assessments as (
     from {{ ref('stg_oasys_assessment') }} as a
     left join {{ ref('stg_linkage_spine') }} as spine
         on spine.record_source = 'oasys'
-        and a.record_key = spine.record_key
+            and a.record_key = spine.record_key
 ),
 
 ordered as (
@@ -31,12 +31,12 @@ select
     {{ age_in_years('person.birth_year', 'person.birth_month', 'ordered.assessment_date') }} as age_at_assessment,
     {% for need in ['accommodation', 'ete', 'finance', 'relationships', 'lifestyle', 'drugs', 'alcohol',
         'emotional_wellbeing', 'thinking_behaviour', 'attitudes'] -%}
-    ordered.{{ need }}_score,
-    ordered.{{ need }}_need,
-    first_value(ordered.{{ need }}_need) over (
-        partition by ordered.person_key order by ordered.assessment_seq
-        rows between unbounded preceding and unbounded following
-    ) as first_{{ need }}_need,
+        ordered.{{ need }}_score,
+        ordered.{{ need }}_need,
+        first_value(ordered.{{ need }}_need) over (
+            partition by ordered.person_key order by ordered.assessment_seq
+            rows between unbounded preceding and unbounded following
+        ) as first_{{ need }}_need,
     {% endfor -%}
     ordered.ogrs3_p1_recorded,
     ordered.ogrs3_p2_recorded

@@ -16,6 +16,6 @@ select
 from {{ ref('stg_pnc_disposal') }} as d
 left join {{ ref('stg_linkage_spine') }} as spine
     on spine.record_source = 'pnc'
-    and d.record_key = spine.record_key
+        and d.record_key = spine.record_key
 left join {{ ref('offence_classification') }} as oc
     on d.ho_class = oc.ho_class

@@ -24,7 +24,7 @@ history as (
     from releases
     inner join {{ ref('int_offences') }} as offences
         on releases.person_key = offences.person_key
-        and offences.disposal_date <= releases.release_date
+            and releases.release_date >= offences.disposal_date
     group by releases.release_id
 ),
 
@@ -36,13 +36,14 @@ index_offence as (
         offences.seriousness_score,
         row_number() over (
             partition by releases.release_id
-            order by case when offences.is_custodial then 0 else 1 end,
-                offences.disposal_date desc, offences.seriousness_score desc, offences.disposal_id
+            order by
+                case when offences.is_custodial then 0 else 1 end,
+                offences.disposal_date desc, offences.seriousness_score desc, offences.disposal_id asc
         ) as offence_rank
     from releases
     inner join {{ ref('int_offences') }} as offences
         on releases.person_key = offences.person_key
-        and offences.disposal_date <= releases.release_date
+            and releases.release_date >= offences.disposal_date
 )
 
 select
@@ -61,4 +62,4 @@ inner join history
     on releases.release_id = history.release_id
 left join index_offence
     on releases.release_id = index_offence.release_id
-    and index_offence.offence_rank = 1
+        and index_offence.offence_rank = 1

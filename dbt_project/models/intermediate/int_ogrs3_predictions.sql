@@ -34,14 +34,14 @@ scored as (
     cross join constants
     left join coefficients as age_sex
         on age_sex.term = 'age_sex'
-        and age_sex.sex = case inputs.sex when 'Male' then 'M' when 'Female' then 'F' end
-        and inputs.age_at_release between age_sex.age_min and age_sex.age_max
+            and age_sex.sex = case inputs.sex when 'Male' then 'M' when 'Female' then 'F' end
+            and inputs.age_at_release between age_sex.age_min and age_sex.age_max
     left join coefficients as status
         on status.term = 'status'
-        and status.key = case when inputs.sanction_count <= 1 then 'first' else 'repeat' end
+            and status.key = case when inputs.sanction_count <= 1 then 'first' else 'repeat' end
     left join coefficients as offence
         on offence.term = 'offence'
-        and offence.key = coalesce(inputs.index_ogrs3_category, 'other')
+            and offence.key = coalesce(inputs.index_ogrs3_category, 'other')
     where inputs.sanction_count >= 1
 )
 

@@ -1,8 +1,25 @@
 -- Reporting periods from the first delivered month to the as-of month: calendar months,
 -- monthly release cohorts and rolling 12-month windows (only windows fully inside the data).
 with digits as (
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    select 0 as d
+    union all
+    select 1
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
+    union all
+    select 5
+    union all
+    select 6
+    union all
+    select 7
+    union all
+    select 8
+    union all
+    select 9
 ),
 
 offsets as (

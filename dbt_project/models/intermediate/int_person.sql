@@ -9,18 +9,21 @@ with ranked as (
         birth_month,
         row_number() over (
             partition by person_key
-            order by case when sex_code in ('M', 'F') then 0 else 1 end, source_priority,
-                delivery_month desc, record_key
+            order by
+                case when sex_code in ('M', 'F') then 0 else 1 end, source_priority asc,
+                delivery_month desc, record_key asc
         ) as sex_rank,
         row_number() over (
             partition by person_key
-            order by case when ethnic_group is not null and ethnic_group <> 'Not stated' then 0 else 1 end,
-                source_priority, delivery_month desc, record_key
+            order by
+                case when ethnic_group is not null and ethnic_group <> 'Not stated' then 0 else 1 end,
+                source_priority asc, delivery_month desc, record_key asc
         ) as ethnic_rank,
         row_number() over (
             partition by person_key
-            order by case when birth_year is not null then 0 else 1 end, source_priority,
-                delivery_month desc, record_key
+            order by
+                case when birth_year is not null then 0 else 1 end, source_priority asc,
+                delivery_month desc, record_key asc
         ) as birth_rank
     from {{ ref('int_person_records') }}
 )

@@ -25,8 +25,8 @@ select
 from releases
 inner join {{ ref('int_offences') }} as offences
     on releases.person_key = offences.person_key
-    and offences.offence_date >= releases.release_date
-    and offences.offence_date
-    < {{ dbt.dateadd('month', var('reoffending_follow_up_months'), 'releases.release_date') }}
-    and offences.disposal_date
-    < {{ dbt.dateadd('month', var('reoffending_follow_up_months') + var('reoffending_waiting_months'), 'releases.release_date') }}
+        and releases.release_date <= offences.offence_date
+        and {{ dbt.dateadd('month', var('reoffending_follow_up_months'), 'releases.release_date') }}
+        > offences.offence_date
+        and {{ dbt.dateadd('month', var('reoffending_follow_up_months') + var('reoffending_waiting_months'), 'releases.release_date') }}
+        > offences.disposal_date

@@ -25,7 +25,7 @@ select
 from {{ ref('stg_dir_release') }} as rel
 left join {{ ref('stg_linkage_spine') }} as spine
     on spine.record_source = 'dir_release'
-    and rel.record_key = spine.record_key
+        and rel.record_key = spine.record_key
 left join {{ ref('int_person') }} as person
     on coalesce(spine.person_key, rel.record_key) = person.person_key
 left join {{ ref('stg_dir_triage') }} as triage

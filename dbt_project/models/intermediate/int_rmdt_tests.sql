@@ -30,6 +30,6 @@ select
 from {{ ref('stg_rmdt_test') }} as t
 left join {{ ref('stg_linkage_spine') }} as spine
     on spine.record_source = 'rmdt'
-    and t.record_key = spine.record_key
+        and t.record_key = spine.record_key
 left join {{ ref('int_prisons') }} as prison
     on t.prison_code = prison.prison_code

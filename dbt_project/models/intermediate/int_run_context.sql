@@ -1,8 +1,8 @@
 -- The run's as-of month (var as_of_month, else the latest delivery) and first delivered month.
 with delivered as (
     {% for table in ['pnc_disposal', 'oasys_assessment', 'dir_triage', 'dir_release', 'ndtms_episode', 'rmdt_test'] -%}
-    select delivery_month from {{ ref('stg_' ~ table) }}
-    {% if not loop.last %}union all{% endif %}
+        select delivery_month from {{ ref('stg_' ~ table) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
@@ -12,7 +12,7 @@ bounds as (
         {% if var('as_of_month') -%}
         '{{ var("as_of_month") }}'
         {%- else -%}
-        max(delivery_month)
+            max(delivery_month)
         {%- endif %} as as_of_month
     from delivered
 )

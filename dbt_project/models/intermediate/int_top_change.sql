@@ -19,8 +19,8 @@ reviews as (
     from tops
     inner join starts
         on tops.episode_id = starts.episode_id
-        and starts.start_rank = 1
-        and tops.top_date >= starts.top_date
+            and starts.start_rank = 1
+            and tops.top_date >= starts.top_date
     where tops.stage = 'R'
 )
 
@@ -56,5 +56,5 @@ inner join {{ ref('int_treatment_episodes') }} as ep
     on s.episode_id = ep.episode_id
 left join reviews as r
     on s.episode_id = r.episode_id
-    and r.review_rank = 1
+        and r.review_rank = 1
 where s.start_rank = 1

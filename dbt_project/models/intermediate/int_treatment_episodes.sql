@@ -8,7 +8,7 @@ with episodes as (
     from {{ ref('stg_ndtms_episode') }} as ep
     left join {{ ref('stg_linkage_spine') }} as spine
         on spine.record_source = 'ndtms'
-        and ep.record_key = spine.record_key
+            and ep.record_key = spine.record_key
 )
 
 select

@@ -56,4 +56,4 @@ select
 from valued
 left join geography_names as names
     on valued.geography_type = names.geography_type
-    and valued.geography_code = names.geography_code
+        and valued.geography_code = names.geography_code

@@ -1,0 +1,51 @@
+"""Source identifiers: PNC IDs with their mod-23 check character, CRO numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+PNC_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
+_ALPHA = np.array(list(PNC_ALPHABET), dtype=object)
+
+
+def pnc_check(year: np.ndarray, serial: np.ndarray) -> np.ndarray:
+    """Check characters for 4-digit years and 7-digit serials (``YY`` + ``NNNNNNN`` mod 23)."""
+    value = (np.asarray(year, dtype=np.int64) % 100) * 10_000_000 + np.asarray(
+        serial, dtype=np.int64
+    )
+    return _ALPHA[value % 23]
+
+
+def pnc_ids(year: np.ndarray, serial: np.ndarray) -> np.ndarray:
+    """``YYYY/NNNNNNNC`` strings."""
+    year = np.asarray(year, dtype=np.int64)
+    serial = np.asarray(serial, dtype=np.int64)
+    check = pnc_check(year, serial)
+    return np.array(
+        [
+            f"{y:04d}/{s:07d}{c}"
+            for y, s, c in zip(year.tolist(), serial.tolist(), check, strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def pnc_id_is_valid(value: str) -> bool:
+    """True when ``value`` is ``YYYY/NNNNNNNC`` with the right check character."""
+    if len(value) != 13 or value[4] != "/" or not (value[:4] + value[5:12]).isdigit():
+        return False
+    return str(pnc_check(np.array([int(value[:4])]), np.array([int(value[5:12])]))[0]) == value[12]
+
+
+def cro_numbers(serial: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """CRO numbers ``NNNNNN/YYC`` (check letter from the same mod-23 alphabet)."""
+    yy = np.asarray(year, dtype=np.int64) % 100
+    serial = np.asarray(serial, dtype=np.int64)
+    check = _ALPHA[(yy * 1_000_000 + serial) % 23]
+    return np.array(
+        [
+            f"{s:06d}/{y:02d}{c}"
+            for s, y, c in zip(serial.tolist(), yy.tolist(), check, strict=True)
+        ],
+        dtype=object,
+    )

@@ -1,0 +1,72 @@
+"""Benchmark the simulator: wall time, rows written per table, peak memory.
+
+python scripts/bench_synth.py                      # national preset into a temp folder
+python scripts/bench_synth.py --preset demo --out /tmp/demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process and its children, in MB (Linux: KB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + kids) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="national")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument("--out", type=Path, default=None, help="default: a temporary folder")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    from pipelines.synthetic import generate
+
+    out = args.out or Path(tempfile.mkdtemp(prefix=f"synth-{args.preset}-"))
+    stages: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+
+    def progress(stage: str, done: float) -> None:
+        stages.append((stage, time.perf_counter() - t0))
+
+    result = generate(
+        out, preset=args.preset, seed=args.seed, people=args.people, progress=progress
+    )
+    wall = time.perf_counter() - t0
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    total = sum(result.rows.values())
+    print(
+        f"preset {result.preset.name}: {result.preset.people:,} people, "
+        f"{result.preset.months} months, seed {args.seed}"
+    )
+    print(f"wall time        {wall:8.1f} s")
+    print(f"peak memory      {peak_rss_mb():8.0f} MB (ru_maxrss, self + children)")
+    print(f"output size      {size / 2**20:8.0f} MB in {result.files} landing files")
+    print(f"rows written     {total:>12,} ({total / wall:,.0f} rows/s)")
+    for table, rows in result.rows.items():
+        print(f"  {table:<18} {rows:>12,}")
+    releases = result.calibration["metrics"]["releases_per_year"]["value"]
+    print(f"releases a year  {releases:>12,.0f}")
+    print("stage timings (s since start):")
+    previous = 0.0
+    for stage, at in stages:
+        print(f"  {at:7.1f}  (+{at - previous:5.1f})  {stage}")
+        previous = at
+    if args.out is None and not args.keep:
+        shutil.rmtree(out, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

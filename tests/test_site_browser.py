@@ -1,0 +1,106 @@
+"""The download site in real headless Chromium (Debian's /usr/bin/chromium via Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.publish.catalogue import normalise_catalogue
+from pipelines.publish.release import ReleaseInputs, publish_release
+from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
+from pipelines.publish.site import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Two releases served on 127.0.0.1 from a free port."""
+    root = tmp_path_factory.mktemp("site")
+    catalogue, geography = normalise_catalogue(sample_catalogue()), sample_geography()
+    for month, months in [("2024-05", 5), ("2024-06", 6)]:
+        rows = sample_indicators(1, months=months)
+        publish_release(root, ReleaseInputs(month, rows, catalogue, geography))
+    server = make_server(root, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail("Debian chromium is not installed (run `make browser`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def test_index_lists_releases_newest_first(site, browser):
+    _, url = site
+    page = browser.new_page()
+    page.goto(f"{url}/index.html")
+    links = page.locator("#releases a")
+    assert links.all_inner_texts() == ["Release 2024-06", "Release 2024-05"]
+    links.first.click()
+    page.wait_for_url("**/2024-06/index.html")
+    assert page.locator("h1").inner_text() == "Drug treatment outcomes: release 2024-06"
+    page.close()
+
+
+def test_filters_by_indicator_and_area(site, browser):
+    root, url = site
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{url}/2024-06/index.html")
+    page.select_option("#indicator", "T01")
+    page.select_option("#area", "DMI")
+    rows = page.locator("#rows tbody tr")
+    count = rows.count()
+    on_disk = pl.read_csv(root / "2024-06" / "indicators.csv", infer_schema=False)
+    expected = on_disk.filter(
+        (pl.col("indicator_id") == "T01") & (pl.col("geography_code") == "DMI")
+    )
+    assert count == expected.height > 30
+    cells = rows.first.locator("td").all_inner_texts()
+    assert cells[0] == "T01" and cells[3] == "DMI"
+    assert page.locator("#count").inner_text().startswith(f"{count} rows match")
+    assert page.locator("#chart").get_attribute("src") == "charts/T01.svg"
+    page.select_option("#area", "")
+    assert page.locator("#rows tbody tr").count() > count
+    assert not errors
+    page.close()
+
+
+def test_download_link_gives_the_csv_on_disk(site, browser):
+    root, url = site
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{url}/2024-06/index.html")
+    with page.expect_download() as info:
+        page.click("#downloads a[href='indicators.csv']")
+    download = info.value
+    saved = Path(download.path())
+    assert saved.read_bytes() == (root / "2024-06" / "indicators.csv").read_bytes()
+    assert download.suggested_filename == "indicators.csv"
+    context.close()

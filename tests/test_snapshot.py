@@ -1,0 +1,83 @@
+"""The analyst snapshot: contents, and reading it while another process writes the warehouse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_publish_support import run_publication
+
+from pipelines.publish.sample import sample_indicators
+
+TESTS = Path(__file__).resolve().parent
+WRITER = """
+import sys
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from pipelines.publish.sample import sample_indicators
+from test_publish_support import run_publication
+result = run_publication(Path({tmp!r}), indicators=sample_indicators(5, people={people}))
+sys.exit(0 if result.success else 1)
+"""
+
+
+@pytest.fixture
+def first_run(tmp_path) -> Path:
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("CREATE SCHEMA identity")
+        con.execute("CREATE TABLE identity.person_records AS SELECT 'Smith' AS surname")
+        con.execute("CREATE SCHEMA main_staging")
+        con.execute("CREATE VIEW main_staging.stg_example AS SELECT 1 AS x")
+    assert run_publication(tmp_path, indicators=sample_indicators(5, people=3000)).success
+    return tmp_path
+
+
+def test_snapshot_holds_marts_and_staging_but_no_identities(first_run):
+    with duckdb.connect(str(first_run / "snapshot.duckdb"), read_only=True) as con:
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables ORDER BY 1"
+        ).fetchall()
+        names = [t[0] for t in tables]
+        assert "main_marts.fct_indicators" in names and "main_staging.stg_example" in names
+        assert "main.snapshot_info" in names
+        assert not [n for n in names if n.startswith(("identity.", "raw.", "linkage."))]
+        rows = con.execute("SELECT count(*) FROM main_marts.fct_indicators").fetchall()[0][0]
+        assert rows == sample_indicators(5, people=3000).height
+        with pytest.raises(duckdb.Error):
+            con.execute("CREATE TABLE main.x AS SELECT 1")
+    assert not [p for p in first_run.iterdir() if ".tmp-" in p.name]
+
+
+def test_analysts_read_the_snapshot_while_a_run_writes_the_warehouse(first_run):
+    snapshot = first_run / "snapshot.duckdb"
+    script = WRITER.format(tests=str(TESTS), tmp=str(first_run), people=12000)
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        before = con.execute("SELECT count(*) FROM main_marts.fct_indicators").fetchall()[0][0]
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    reads_during_run, counts = 0, set()
+    while writer.poll() is None:
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            counts.add(
+                con.execute(
+                    "SELECT count(*) FROM main_marts.fct_indicators WHERE status = 'published'"
+                ).fetchall()[0][0]
+            )
+        reads_during_run += 1
+        time.sleep(0.05)
+    output = writer.stdout.read()
+    assert writer.returncode == 0, output[-3000:]
+    assert reads_during_run >= 5
+    # The warehouse really was being written: the writer's run replaced the indicator table.
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        final = con.execute("SELECT count(*) FROM main_marts.fct_indicators").fetchall()[0][0]
+    assert final == sample_indicators(5, people=12000).height != before
+    assert counts  # every read succeeded and saw a complete table
