@@ -10,7 +10,6 @@ data is generated first (in a subprocess, so its memory is not counted) unless i
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import resource
 import subprocess
@@ -54,14 +53,15 @@ def main() -> None:
     from pipelines.ingest.landing import landing_months
     from pipelines.ingest.runner import failures, materialise_ingest
 
-    logging.getLogger("dagster").setLevel(logging.WARNING)
     os.environ.setdefault("DAGSTER_HOME", str(out.resolve()))
     warehouse = out / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)
     months = landing_months(landing)
     size = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
     started = time.perf_counter()
-    result = materialise_ingest(months, landing_dir=landing, warehouse=warehouse)
+    result = materialise_ingest(
+        months, landing_dir=landing, warehouse=warehouse, log_level="WARNING"
+    )
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if not result.success:

@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 
 def peak_rss_mb() -> float:
     """Peak resident memory of this process and its children, in MB (Linux: KB units)."""
@@ -37,8 +39,10 @@ def main() -> int:
     stages: list[tuple[str, float]] = []
     t0 = time.perf_counter()
 
+    proc = psutil.Process()
+
     def progress(stage: str, done: float) -> None:
-        stages.append((stage, time.perf_counter() - t0))
+        stages.append((stage, time.perf_counter() - t0, proc.memory_info().rss / 2**20))
 
     result = generate(
         out, preset=args.preset, seed=args.seed, people=args.people, progress=progress
@@ -58,10 +62,10 @@ def main() -> int:
         print(f"  {table:<18} {rows:>12,}")
     releases = result.calibration["metrics"]["releases_per_year"]["value"]
     print(f"releases a year  {releases:>12,.0f}")
-    print("stage timings (s since start):")
+    print("stage start times (s), with the time the previous stage took:")
     previous = 0.0
-    for stage, at in stages:
-        print(f"  {at:7.1f}  (+{at - previous:5.1f})  {stage}")
+    for stage, at, rss in stages:
+        print(f"  {at:7.1f}  (+{at - previous:5.1f})  rss {rss:6.0f} MB  {stage}")
         previous = at
     if args.out is None and not args.keep:
         shutil.rmtree(out, ignore_errors=True)

@@ -271,3 +271,22 @@ def test_default_output_passes_the_ingest_contracts(ci_synth: Path):
         for path in paths:
             checked = validate(read_file(path, contract).frame, contract, path.parent.name)
             assert checked.rows_quarantined == 0, (name, path, checked.quarantine.head())
+
+
+def test_chunked_run_has_unique_ids_and_passes_contracts(tmp_path: Path):
+    """A population simulated in chunks (as the national preset is) merges cleanly."""
+    from pipelines.ingest.contracts import CONTRACTS
+    from pipelines.ingest.readers import read_file
+    from pipelines.ingest.validate import validate
+
+    result = generate(tmp_path, preset="ci", seed=5, people=3000, months=12, chunk_people=1500)
+    rmap = pl.read_parquet(result.truth / "record_map.parquet")
+    assert rmap.select("table", "record_id").is_duplicated().sum() == 0
+    people = pl.read_parquet(result.truth / "people.parquet")
+    assert people.height == 3000 and people["prison_number"].is_unique().all()
+    assert set(rmap["person_id"].unique()) <= set(people["person_id"])
+    for name, contract in CONTRACTS.items():
+        for path in table_files(tmp_path, name):
+            checked = validate(read_file(path, contract).frame, contract, path.parent.name)
+            assert checked.rows_quarantined == 0, (name, path)
+    assert not (tmp_path / ".parts").exists()

@@ -21,7 +21,7 @@ import polars as pl
 from pipelines.ingest.contracts import IDENTITY_COLUMNS, Contract
 from pipelines.ingest.landing import delivered_files
 from pipelines.ingest.readers import ROW, FileFault, read_file
-from pipelines.ingest.transform import hash_series, to_identity, to_raw
+from pipelines.ingest.transform import KeyedHasher, to_identity, to_raw, with_record_key
 from pipelines.ingest.validate import validate
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,7 @@ def load_month(
             [c.table, month],
         ).fetchall()
     )
+    hasher = KeyedHasher(key)
     outcomes: list[FileOutcome] = []
     raws: list[pl.DataFrame] = []
     identities: list[pl.DataFrame] = []
@@ -181,16 +182,16 @@ def load_month(
             _reject(con, c, month, outcome)
             raise FileFault(rel, fault.fault) from None
         loaded_elsewhere[sha] = rel
-        checked = validate(read.frame, c, month)
+        checked = with_record_key(validate(read.frame, c, month), c, hasher)
         outcome.rows_read = checked.rows_read
         outcome.rows_loaded = checked.rows.height
         outcome.rows_quarantined = checked.rows_quarantined
         outcome.unexpected_columns = read.unexpected_columns
-        raws.append(to_raw(checked, c, key, month, rel))
+        raws.append(to_raw(checked, c, hasher, month, rel))
         if c.identity:
-            identities.append(to_identity(checked, c, key, month, rel))
+            identities.append(to_identity(checked, c, month, rel))
         quarantines.append(
-            redact(checked.quarantine, c, key).select(
+            redact(checked.quarantine, c, hasher).select(
                 source=pl.lit(c.source),
                 table_name=pl.lit(c.table),
                 file=pl.lit(rel),
@@ -205,7 +206,7 @@ def load_month(
     return MonthOutcome(c.table, month, "loaded", outcomes)
 
 
-def redact(quarantine: pl.DataFrame, c: Contract, key: str) -> pl.DataFrame:
+def redact(quarantine: pl.DataFrame, c: Contract, hasher: KeyedHasher) -> pl.DataFrame:
     """Replace offending values of identifying fields by ``redacted:<keyed hash prefix>``.
 
     ``ops`` is outside the restricted schema; the clear value stays in the landing file
@@ -214,7 +215,7 @@ def redact(quarantine: pl.DataFrame, c: Contract, key: str) -> pl.DataFrame:
     private = {f.name for f in c.fields if f.privacy}
     if any(u in private for u in c.unique):
         private.add("+".join(c.unique))
-    hashed = hash_series(quarantine["value"], key, "quarantine").str.slice(0, 16)
+    hashed = hasher.hash(quarantine["value"], "quarantine").str.slice(0, 16)
     return quarantine.with_columns(
         value=pl.when(pl.col("field").is_in(sorted(private)) & pl.col("value").is_not_null())
         .then(pl.lit("redacted:") + hashed)

@@ -7,6 +7,7 @@ JSON line, unreadable workbook) raise :class:`FileFault` naming the file and the
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,7 +83,8 @@ def _check_header(path: Path, contract: Contract, header: list[str]) -> list[str
 
 
 def _read_delimited(path: Path, contract: Contract) -> ReadResult:
-    text = _decode(path, path.read_bytes(), contract.encoding)
+    data = path.read_bytes()
+    text = _decode(path, data, contract.encoding)
     first = text.split("\n", 1)[0].rstrip("\r")
     if not first.strip():
         raise FileFault(path, "no header row")
@@ -94,9 +96,12 @@ def _read_delimited(path: Path, contract: Contract) -> ReadResult:
             path, f"wrong delimiter: expected {contract.delimiter!r}, header has 1 column{seen}"
         )
     unexpected = _check_header(path, contract, header)
+    # polars reads UTF-8 only: hand it the delivered bytes when they already are (no BOM)
+    source = data if contract.encoding == "utf-8" and data[:1] != b"\xef" else text.encode()
+    del text, data
     try:
         frame = pl.read_csv(
-            text.encode(),
+            source,
             separator=contract.delimiter,
             infer_schema=False,
             null_values=None,
@@ -123,12 +128,32 @@ def _flatten(obj: dict, prefix: str, out: dict[str, str | None]) -> None:
             out[name] = json.dumps(value)
 
 
-def _read_jsonl(path: Path, contract: Contract) -> ReadResult:
-    text = _decode(path, path.read_bytes(), contract.encoding)
-    names = [f.name for f in contract.fields]
-    columns: dict[str, list[str | None]] = {n: [] for n in names}
-    seen: set[str] = set()
-    rows = 0
+def _json_schema(names: list[str]) -> dict[str, pl.DataType]:
+    """Nested polars schema reading every contract field of a JSON record as text."""
+    tree: dict = {}
+    for name in names:
+        node = tree
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = None
+
+    def build(node: dict) -> dict[str, pl.DataType]:
+        return {k: pl.String() if v is None else pl.Struct(build(v)) for k, v in node.items()}
+
+    return build(tree)
+
+
+def _json_field(name: str) -> pl.Expr:
+    first, *rest = name.split(".")
+    expr = pl.col(first)
+    for part in rest:
+        expr = expr.struct.field(part)
+    return expr.alias(name)
+
+
+def _scan_json_lines(path: Path, text: str) -> None:
+    """Raise a FileFault naming the first line that is not a JSON object."""
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -140,20 +165,30 @@ def _read_jsonl(path: Path, contract: Contract) -> ReadResult:
             ) from None
         if not isinstance(record, dict):
             raise FileFault(path, f"line {number}: not a JSON object")
-        flat: dict[str, str | None] = {}
-        _flatten(record, "", flat)
-        seen.update(flat)
-        for n in names:
-            columns[n].append(flat.get(n))
-        rows += 1
-    if rows == 0:
+
+
+def _read_jsonl(path: Path, contract: Contract) -> ReadResult:
+    data = path.read_bytes()
+    text = _decode(path, data, contract.encoding)
+    names = [f.name for f in contract.fields]
+    first_line = next((line for line in text.splitlines() if line.strip()), None)
+    if first_line is None:
         raise FileFault(path, "no records")
-    missing = [n for n in names if n not in seen]
-    if missing:
-        raise FileFault(path, f"missing field(s) {', '.join(missing)} in every record")
-    frame = pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+    _scan_json_lines(path, first_line)
+    try:
+        frame = pl.read_ndjson(io.BytesIO(data), schema=_json_schema(names))
+    except pl.exceptions.PolarsError as exc:
+        _scan_json_lines(path, text)
+        raise FileFault(path, f"invalid JSON: {str(exc).splitlines()[0]}") from None
+    del text
+    frame = frame.select(_json_field(n) for n in names)
+    first: dict[str, str | None] = {}
+    _flatten(json.loads(first_line), "", first)
+    absent = [n for n in names if n not in first and frame[n].null_count() == frame.height]
+    if absent:
+        raise FileFault(path, f"missing field(s) {', '.join(absent)} in every record")
     frame = frame.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int32))
-    return ReadResult(frame, sorted(seen - set(names)))
+    return ReadResult(frame, sorted(set(first) - set(names)))
 
 
 def _read_xlsx(path: Path, contract: Contract) -> ReadResult:

@@ -30,6 +30,7 @@ def materialise_ingest(
     tables: list[str] | None = None,
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = False,
+    log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
     """Materialise ingest for the range ``months[0]..months[-1]`` in one in-process run.
 
@@ -51,6 +52,7 @@ def materialise_ingest(
         resources={"warehouse": resource},
         tags=tags,
         raise_on_error=raise_on_error,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
 
 

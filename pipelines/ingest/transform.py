@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import polars as pl
 
 from pipelines.ingest.contracts import IDENTITY_COLUMNS, Contract, Field
 from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import Validated, clean_col, valid_col
-from pipelines.pseudonymise import keyed_hash
+from pipelines.pseudonymise import normalise
 
 
 def hash_domain(f: Field) -> str:
@@ -15,16 +17,65 @@ def hash_domain(f: Field) -> str:
     return f.identity or f.col
 
 
-def hash_series(values: pl.Series, key: str, domain: str) -> pl.Series:
-    """``keyed_hash`` of every value, computed once per distinct value."""
-    distinct = values.drop_nulls().unique().to_list()
-    mapping = {v: keyed_hash(key, v, domain=domain) for v in distinct}
-    return values.replace_strict(mapping, default=None, return_dtype=pl.String)
+class KeyedHasher:
+    """``pipelines.pseudonymise.keyed_hash`` for whole columns, computed once per distinct value.
+
+    The HMAC inner and outer SHA-256 states are precomputed from the key (RFC 2104), and
+    printable-ASCII values are normalised with polars; the output is identical to
+    ``keyed_hash(key, value, domain=domain)``.
+    """
+
+    def __init__(self, key: str) -> None:
+        block = key.encode()
+        if len(block) > 64:
+            block = hashlib.sha256(block).digest()
+        block = block.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def _hex(self, domain: str, texts: list[str]) -> list[str]:
+        prefix = f"{domain}|".encode()
+        inner, outer = self._inner.copy, self._outer.copy
+        out = []
+        for text in texts:
+            i = inner()
+            i.update(prefix + text.encode())
+            o = outer()
+            o.update(i.digest())
+            out.append(o.hexdigest())
+        return out
+
+    def hash(self, values: pl.Series, domain: str) -> pl.Series:
+        """Keyed hashes of ``values`` (nulls and blanks stay null), in the same order."""
+        distinct = values.drop_nulls().unique().to_frame("value")
+        ascii_ = distinct["value"].str.contains(r"^[\x20-\x7e]*$")
+        fast = distinct.filter(ascii_).with_columns(
+            norm=pl.col("value").str.replace_all(r" +", " ").str.strip_chars(" ").str.to_uppercase()
+        )
+        slow = distinct.filter(~ascii_)
+        slow = slow.with_columns(
+            norm=pl.Series([normalise(v) for v in slow["value"]], dtype=pl.String)
+        )
+        table = pl.concat([fast, slow]).filter(pl.col("norm").str.len_bytes() > 0)
+        table = table.with_columns(
+            hash=pl.Series(self._hex(domain, table["norm"].to_list()), dtype=pl.String)
+        )
+        joined = values.to_frame("value").join(
+            table.select("value", "hash"), on="value", how="left", maintain_order="left"
+        )
+        return joined["hash"]
 
 
-def _record_key(v: Validated, contract: Contract, key: str) -> pl.Series:
-    ids = v.rows[clean_col(contract.get(contract.record_id))]
-    return hash_series(ids, key, f"record:{contract.record_source}")
+RECORD_KEY = "__record_key"
+
+
+def with_record_key(v: Validated, contract: Contract, hasher: KeyedHasher) -> Validated:
+    """Add the rows' ``record_key`` (computed once, used by ``raw`` and ``identity``)."""
+    if contract.record_source:
+        ids = v.rows[clean_col(contract.get(contract.record_id))]
+        keys = hasher.hash(ids, f"record:{contract.record_source}")
+        v.rows = v.rows.with_columns(keys.alias(RECORD_KEY))
+    return v
 
 
 def _lineage(v: Validated, month: str, rel_path: str) -> list[pl.Expr]:
@@ -35,15 +86,17 @@ def _lineage(v: Validated, month: str, rel_path: str) -> list[pl.Expr]:
     ]
 
 
-def to_raw(v: Validated, contract: Contract, key: str, month: str, rel_path: str) -> pl.DataFrame:
+def to_raw(
+    v: Validated, contract: Contract, hasher: KeyedHasher, month: str, rel_path: str
+) -> pl.DataFrame:
     """Typed rows for ``raw.<table>``: identifiers hashed, names dropped, DOB as year and month."""
     rows = v.rows
     exprs: list[pl.Expr | pl.Series] = []
     if contract.record_source:
-        exprs.append(_record_key(v, contract, key).alias("record_key"))
+        exprs.append(pl.col(RECORD_KEY).alias("record_key"))
     for f in contract.fields:
         if f.privacy == "hash":
-            hashed = hash_series(rows[clean_col(f)], key, hash_domain(f))
+            hashed = hasher.hash(rows[clean_col(f)], hash_domain(f))
             exprs.append(hashed.alias(f"{f.col}_hash"))
         elif f.privacy == "dob":
             exprs += [
@@ -65,14 +118,12 @@ def _rest_words(col: pl.Expr) -> pl.Expr:
     return pl.when(rest.str.len_chars() > 0).then(rest)
 
 
-def to_identity(
-    v: Validated, contract: Contract, key: str, month: str, rel_path: str
-) -> pl.DataFrame:
+def to_identity(v: Validated, contract: Contract, month: str, rel_path: str) -> pl.DataFrame:
     """One ``identity.person_records`` row per loaded row, clear identifiers as delivered."""
     rows = v.rows
     cols: dict[str, pl.Expr | pl.Series] = {
         "source": pl.lit(contract.record_source),
-        "record_key": _record_key(v, contract, key),
+        "record_key": pl.col(RECORD_KEY),
         "record_id": pl.col(clean_col(contract.get(contract.record_id))),
     }
     by_target = {f.identity: f for f in contract.fields if f.identity}

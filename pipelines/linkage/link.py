@@ -102,12 +102,21 @@ def _store_edges(
     con.unregister("lk_pairs_arrow")
 
 
+def _remember_profiles(con: duckdb.DuckDBPyConnection, model: str, table: str) -> None:
+    """Record the profiles just scored, so later runs score only profiles never seen."""
+    con.execute(
+        f"insert into linkage.profiles select ?, phash from {table} where is_new order by phash",
+        [model],
+    )
+
+
 def _model_changed(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     digest = models.model_digest(name)
     stored = con.execute("select digest from linkage.state where model = ?", [name]).fetchall()
     if stored and stored[0][0] == digest:
         return False
     con.execute("delete from linkage.edges where model = ?", [name])
+    con.execute("delete from linkage.profiles where model = ?", [name])
     con.execute("delete from linkage.state where model = ?", [name])
     con.execute("insert into linkage.state values (?, ?)", [name, digest])
     return True
@@ -130,7 +139,7 @@ def link(
         clock = now
 
     ensure_tables(con)
-    prepare(con, month)
+    prepare(con, month, pseudo_key)
     summary.records, summary.new_records = con.execute(
         "select count(*), count(*) filter (where is_new) from lk_records"
     ).fetchall()[0]
@@ -142,6 +151,14 @@ def link(
     summary.rescored = [
         m for m, flag in ((models.NAMED, rescore_named), (models.NDTMS, rescore_ndtms)) if flag
     ]
+    for model, table in ((models.NAMED, "lk_named_prof"), (models.NDTMS, "lk_nd_prof")):
+        con.execute(
+            f"""
+            update {table} p set is_new = not exists (
+                select 1 from linkage.profiles s where s.model = ? and s.phash = p.phash)
+            """,
+            [model],
+        )
     con.execute(
         """
         create or replace temp table lk_named_rep as
@@ -157,7 +174,7 @@ def link(
     lap("deterministic")
 
     # 2. Splink on named profiles: pairs with a new profile, not already in one group
-    profiles = named_profiles(con, f", p.is_new or {rescore_named} as is_new, g.lab as grp")
+    profiles = named_profiles(con, ", p.is_new, g.lab as grp")
     pairs = score_pairs(
         profiles,
         models.load_model(models.NAMED),
@@ -168,6 +185,7 @@ def link(
     )
     summary.named_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "named", "lk_named_prof", "pid", month)
+    _remember_profiles(con, models.NAMED, "lk_named_prof")
     left, right = _arrays(con, _named_edges_sql(thresholds.named))
     _register_labels(con, "lk_named_lab", "pid", components(n_named, left, right))
     lap("splink_named")
@@ -204,7 +222,7 @@ def link(
     # 4. NDTMS: initials profiles of NDTMS and named records, scored where one side is NDTMS
     n_nd = con.execute("select count(*) from lk_nd_prof").fetchall()[0][0]
     summary.ndtms_profiles = n_nd
-    nd_profiles = ndtms_profiles(con, f", p.is_new or {rescore_ndtms} as is_new")
+    nd_profiles = ndtms_profiles(con, ", p.is_new")
     pairs = score_pairs(
         nd_profiles,
         models.load_model(models.NDTMS),
@@ -215,6 +233,7 @@ def link(
     )
     summary.ndtms_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "ndtms", "lk_nd_prof", "iid", month)
+    _remember_profiles(con, models.NDTMS, "lk_nd_prof")
     left, right = _arrays(
         con,
         f"""

@@ -26,8 +26,20 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
-def prepare(con: duckdb.DuckDBPyConnection, month: str) -> None:
-    """Build the ``lk_*`` temp tables from identity records delivered up to ``month``."""
+def _tuple_hash(columns: str) -> str:
+    """SQL for a keyed SHA-256 of an identity tuple (``$key`` parameter), nulls kept distinct."""
+    parts = " || chr(31) || ".join(
+        f"coalesce({c.strip()}::varchar, chr(30))" for c in columns.split(",")
+    )
+    return f"sha256($key || chr(31) || {parts})"
+
+
+def prepare(con: duckdb.DuckDBPyConnection, month: str, pseudo_key: str = "") -> None:
+    """Build the ``lk_*`` temp tables from identity records delivered up to ``month``.
+
+    Profiles carry ``phash``, a keyed hash of their identity tuple (``pseudo_key``), so a run
+    can tell profiles already scored from new ones without keeping identifiers.
+    """
     con.execute(
         f"""
         create or replace temp table lk_rows as
@@ -103,45 +115,38 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str) -> None:
         update lk_records r set is_new = not {known};
         """
     )
-    con.execute(
-        f"""
-        create or replace temp table lk_named_mem as
-        select distinct r.record_key, r.npk, k.is_new
-        from lk_rows r join lk_records k using (source, record_key)
-        where r.npk is not null;
-
-        create or replace temp table lk_named_prof as
-        with g as (
-            select npk, {_NAMED_TUPLE},
-                   min(m.record_key) as rep, bool_or(m.is_new) as is_new
-            from lk_rows r join lk_named_mem m using (record_key, npk)
-            group by npk, {_NAMED_TUPLE}
+    for kind, key_col, id_col, tup in (
+        ("named", "npk", "pid", _NAMED_TUPLE),
+        ("nd", "ipk", "iid", _ND_TUPLE),
+    ):
+        con.execute(
+            f"""
+            create or replace temp table lk_{kind}_mem as
+            select distinct r.record_key, r.{key_col}
+            from lk_rows r where r.{key_col} is not null
+            """
         )
-        select (row_number() over (order by rep) - 1)::integer as pid, *
-        from g;
-
-        alter table lk_named_mem add column pid integer;
-        update lk_named_mem m set pid = p.pid from lk_named_prof p where p.npk = m.npk;
-
-        create or replace temp table lk_nd_mem as
-        select distinct r.record_key, r.ipk, k.is_new
-        from lk_rows r join lk_records k using (source, record_key)
-        where r.ipk is not null;
-
-        create or replace temp table lk_nd_prof as
-        with g as (
-            select ipk, {_ND_TUPLE},
-                   min(m.record_key) as rep, bool_or(m.is_new) as is_new
-            from lk_rows r join lk_nd_mem m using (record_key, ipk)
-            group by ipk, {_ND_TUPLE}
+        con.execute(
+            f"""
+            create or replace temp table lk_{kind}_prof as
+            with g as (
+                select {key_col}, {tup}, min(m.record_key) as rep
+                from lk_rows r join lk_{kind}_mem m using (record_key, {key_col})
+                group by {key_col}, {tup}
+            )
+            select (row_number() over (order by rep) - 1)::integer as {id_col}, *,
+                {_tuple_hash(tup)} as phash, true as is_new
+            from g
+            """,
+            {"key": pseudo_key},
         )
-        select (row_number() over (order by rep) - 1)::integer as iid, *
-        from g;
-
-        alter table lk_nd_mem add column iid integer;
-        update lk_nd_mem m set iid = p.iid from lk_nd_prof p where p.ipk = m.ipk;
-        """
-    )
+        con.execute(
+            f"""
+            create or replace temp table lk_{kind}_mem as
+            select m.record_key, p.{id_col}
+            from lk_{kind}_mem m join lk_{kind}_prof p using ({key_col})
+            """
+        )
 
 
 #: Condition true for named profiles that carry a name or DOB (not rMDT prison numbers).

@@ -23,22 +23,24 @@ log = logging.getLogger(__name__)
 
 
 def _model_charts(name: str, sample: pa.Table, out: Path) -> list[str]:
-    """Splink's match-weights and m/u charts of a trained model, as SVG files."""
+    """Splink's match-weights and m/u charts of a trained model, as SVG files.
+
+    Drawn once per trained model (the file names carry the model digest): drawing takes
+    seconds, and the charts only change when the model does.
+    """
+    digest = models.model_digest(name)
+    names = {kind: f"{name}_{kind}_{digest}.svg" for kind in ("match_weights", "m_u_parameters")}
+    if all((out / n).exists() for n in names.values()):
+        return list(names.values())
     con = duckdb.connect()
-    files = []
     try:
         sdf = DuckDBAPI(connection=con).register(sample, table_name="lk_sample")
         linker = Linker(sdf, models.load_model(name), log_level=logging.WARNING)
-        for kind, chart in (
-            ("match_weights", linker.visualisations.match_weights_chart()),
-            ("m_u_parameters", linker.visualisations.m_u_parameters_chart()),
-        ):
-            path = out / f"{name}_{kind}.svg"
-            chart.save(str(path))
-            files.append(path.name)
+        linker.visualisations.match_weights_chart().save(str(out / names["match_weights"]))
+        linker.visualisations.m_u_parameters_chart().save(str(out / names["m_u_parameters"]))
     finally:
         con.close()
-    return files
+    return list(names.values())
 
 
 def _table(headers: list[str], rows: list[tuple]) -> str:

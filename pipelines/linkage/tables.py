@@ -15,6 +15,7 @@ create table if not exists linkage.edges (
     record_key_l varchar, record_key_r varchar, model varchar, match_probability double,
     month varchar);
 create table if not exists linkage.state (model varchar, digest varchar);
+create table if not exists linkage.profiles (model varchar, phash varchar);
 create table if not exists linkage.runs (
     month varchar, records bigint, new_records bigint, clusters bigint,
     existing_keys bigint, keys_changed bigint, merges integer, splits integer,

@@ -12,9 +12,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.publish.disclosure import DEFAULT_MIN_DENOMINATOR
 from pipelines.publish.site import releases
 
 MIN_VOLUME = 50
+COUNT_NUMERATOR_UNITS = ("proportion", "rate_per_1000", "rate_per_100", "ratio")
 BASELINE_MONTHS = 6
 MIN_TREND_NUMERATOR = 20
 INDICATOR_COLUMNS = (
@@ -33,12 +35,27 @@ def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 
 
 def indicator_rows(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> pl.DataFrame:
-    """``fct_indicators`` with the catalogue's unit and bounds."""
+    """``fct_indicators`` with the catalogue's unit and bounds, plus derived check columns.
+
+    ``checked_value`` is the value where the denominator reaches the indicator's minimum (the
+    rows that can be published; values on tiny denominators are too noisy to bound);
+    ``count_numerator`` is the numerator where it is a count; ``ci_low_excess`` and
+    ``ci_high_shortfall`` are how far the estimate lies outside its own interval.
+    """
     frame = con.sql(f"SELECT {INDICATOR_COLUMNS} FROM main_marts.fct_indicators").pl()
-    bounds = catalogue.select("indicator_id", "unit", "lower_bound", "upper_bound")
-    return frame.join(bounds, on="indicator_id", how="left").sort(
-        "indicator_id", "period", "geography_code", "breakdown", "breakdown_value"
+    bounds = catalogue.select(
+        "indicator_id", "unit", "lower_bound", "upper_bound", "min_denominator"
     )
+    frame = frame.join(bounds, on="indicator_id", how="left")
+    minimum = pl.col("min_denominator").fill_null(DEFAULT_MIN_DENOMINATOR)
+    return frame.with_columns(
+        pl.when(pl.col("denominator") >= minimum).then(pl.col("value")).alias("checked_value"),
+        pl.when(pl.col("unit").is_in(list(COUNT_NUMERATOR_UNITS)))
+        .then(pl.col("numerator"))
+        .alias("count_numerator"),
+        (pl.col("ci_low") - pl.col("value")).alias("ci_low_excess"),
+        (pl.col("value") - pl.col("ci_high")).alias("ci_high_shortfall"),
+    ).sort("indicator_id", "period", "geography_code", "breakdown", "breakdown_value")
 
 
 def indicator_proportions(rows: pl.DataFrame) -> pl.DataFrame:

@@ -9,7 +9,7 @@ import polars as pl
 
 from pipelines.synthetic.careers import CAUTION, RESULT_CODES, CareerSim
 from pipelines.synthetic.dates import years
-from pipelines.synthetic.identifiers import pnc_ids
+from pipelines.synthetic.identifiers import pnc_ids, sequential_ids
 from pipelines.synthetic.noise import exact_sample
 from pipelines.synthetic.prison import assessments, drug_tests
 from pipelines.synthetic.reference import Places, ethnic_group
@@ -20,10 +20,6 @@ I64 = pl.Int64
 
 def _frame(events) -> pl.DataFrame:
     return pl.DataFrame(events.frame())
-
-
-def _ids(prefix: str, n: int, width: int = 8) -> pl.Series:
-    return pl.Series([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=pl.String)
 
 
 @dataclass
@@ -43,6 +39,7 @@ class Truth:
     assessments: pl.DataFrame
     tests: pl.DataFrame
     deaths: pl.DataFrame
+    chunk: int = 0
 
 
 def people_frame(sim: CareerSim, places: Places) -> pl.DataFrame:
@@ -81,6 +78,7 @@ def people_frame(sim: CareerSim, places: Places) -> pl.DataFrame:
             "age_first_sanction": np.round(sim.age_first, 2),
             "prison_number": p.prison_number.astype(str),
             "crn": p.crn.astype(str),
+            "offender_pk": [f"OFF{v:07d}" for v in p.offender_pk.tolist()],
         }
     ).with_columns(
         drug_group=pl.when(pl.col("opiate"))
@@ -120,7 +118,7 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
         (~pl.col("backlog")).sum().alias("n_window"),
     )
     n_rec = first.height
-    serial = rng.choice(10_000_000, size=n_rec + n_rec // 20 + 10, replace=False)
+    serial = sim.serials
     primary = first.with_columns(
         pnc_id=pl.Series(pnc_ids(years(first["created"].to_numpy()), serial[:n_rec]).astype(str)),
         duplicate=pl.lit(False),
@@ -192,7 +190,7 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
         is_index=pl.col("offence") == pl.col("main"),
         la=pl.Series(sim.p.la[off["person"].to_numpy()].astype(np.int64)),
     ).sort(["disposal_date", "person", "occasion", "offence_date", "offence"])
-    off = off.with_columns(offence_id=_ids("DSP", off.height, 9))
+    off = off.with_columns(offence_id=sequential_ids("DSP", off.height, 9, sim.chunk))
 
     seg = _frame(sim.segments).with_columns(
         pl.col(c).cast(I64)
@@ -204,7 +202,7 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
         for c in ("dir_id", "person", "spell", "prison", "date", "planned_release", "end")
     )
     tri = tri.filter(pl.col("date") <= end).sort(["date", "person", "dir_id"])
-    tri = tri.with_columns(triage_id=_ids("DIR", tri.height))
+    tri = tri.with_columns(triage_id=sequential_ids("DIR", tri.height, 8, sim.chunk))
 
     deaths = _frame(sim.deaths).with_columns(pl.col("person").cast(I64), pl.col("date").cast(I64))
     dest = _frame(sim.destinations).with_columns(
@@ -227,7 +225,7 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
     rel = rel.filter(pl.col("date") <= end).join(dest, on="release_id", how="left")
     rel = rel.join(tri.select("dir_id", "triage_id"), on="dir_id", how="left")
     rel = rel.sort(["date", "person", "release_id"]).with_columns(
-        release_key=_ids("REL", rel.height)
+        release_key=sequential_ids("REL", rel.height, 8, sim.chunk)
     )
 
     # treatment episodes: secure + community
@@ -273,7 +271,7 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
         )
         .sort(["start", "person", "setting"])
     )
-    ep = ep.with_columns(episode_id=_ids("EP", ep.height))
+    ep = ep.with_columns(episode_id=sequential_ids("EP", ep.height, 8, sim.chunk))
 
     # engagement after release: first community episode starting on/after the release
     comm_starts = (
@@ -318,4 +316,5 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
         assessments=asmt,
         tests=tests,
         deaths=deaths,
+        chunk=sim.chunk,
     )

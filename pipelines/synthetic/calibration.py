@@ -11,8 +11,21 @@ from pipelines.synthetic.presets import NATIONAL_PEOPLE, Preset
 COMMUNITY_RELEASES = ["CONDITIONAL", "END_OF_SENTENCE", "COURT"]
 
 
-def _metric(name: str, num: float, den: float, lo: float, hi: float, text: str, unit="%") -> dict:
-    value = (100 * num / den if unit == "%" else num / den) if den else float("nan")
+def _value(num: float, den: float, unit: str) -> float:
+    return (100 * num / den if unit == "%" else num / den) if den else float("nan")
+
+
+def _metric(
+    name: str,
+    num: float,
+    den: float,
+    lo: float,
+    hi: float,
+    text: str,
+    unit: str = "%",
+    den_additive: bool = True,
+) -> dict:
+    value = _value(num, den, unit)
     return {
         "metric": name,
         "value": round(float(value), 2),
@@ -23,7 +36,28 @@ def _metric(name: str, num: float, den: float, lo: float, hi: float, text: str, 
         "unit": unit,
         "within_target": bool(lo <= value <= hi) if den else False,
         "description": text,
+        "den_additive": den_additive,
     }
+
+
+def merge(parts: list[dict]) -> dict:
+    """Combine the calibration of population chunks (numerators and denominators add up)."""
+    out = dict(parts[0])
+    metrics = {}
+    for name, first in parts[0]["metrics"].items():
+        num = sum(p["metrics"][name]["numerator"] for p in parts)
+        den = first["denominator"]
+        if first["den_additive"]:
+            den = sum(p["metrics"][name]["denominator"] for p in parts)
+        value = _value(num, den, first["unit"])
+        metrics[name] = first | {
+            "numerator": round(float(num), 2),
+            "denominator": round(float(den), 2),
+            "value": round(float(value), 2),
+            "within_target": bool(first["target_low"] <= value <= first["target_high"]),
+        }
+    out["metrics"] = metrics
+    return out
 
 
 def reoffending(t: Truth, start: int, end: int) -> pl.DataFrame:
@@ -120,6 +154,7 @@ def calibrate(t: Truth, preset: Preset, seed: int) -> dict:
             "Releases from custody per year (excluding transfers); target: 45-75k a year in "
             "England and Wales scaled by people / national population",
             unit="count",
+            den_additive=False,
         )
     )
     r = reoffending(t, start, end)
@@ -239,8 +274,9 @@ def calibrate(t: Truth, preset: Preset, seed: int) -> dict:
             290_000 * scale,
             310_000 * scale,
             "People in community treatment in the last 12 months (target scaled; the simulated "
-            "population is offender-heavy so this runs low)",
+            "population is offender-heavy, so this is reported, not tuned)",
             unit="count",
+            den_additive=False,
         )
     )
     tops = t.tops.join(t.episodes.select("episode_id", "setting"), on="episode_id")

@@ -201,8 +201,17 @@ class CareerSim:
         sim_start: int,
         end: int,
         params: Params | None = None,
+        chunk: int = 0,
+        serials: np.ndarray | None = None,
     ) -> None:
         self.rng, self.p, self.places, self.world = rng, people, places, world
+        self.chunk = chunk
+        #: distinct 7-digit PNC serial numbers reserved for this chunk
+        self.serials = (
+            serials
+            if serials is not None
+            else rng.choice(10_000_000, 2 * people.n + 20, replace=False)
+        )
         self.sim_start, self.end = sim_start, end
         self.params = params or Params()
         self.offences = OffenceSampler()

@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.synthetic.assemble import Truth
 from pipelines.synthetic.dates import delivery_month, month_of, to_date
-from pipelines.synthetic.identifiers import cro_numbers
+from pipelines.synthetic.identifiers import cro_numbers, sequential_ids
 from pipelines.synthetic.noise import (
     DOB_KINDS,
     Tally,
@@ -461,14 +461,14 @@ def build_extracts(
 
     # ------------------------------------------------------------------ OASys
     a = t.assessments.sort(["date", "person", "type"])
-    a = a.with_columns(assessment_id=pl.Series([f"OAS{i:08d}" for i in range(1, a.height + 1)]))
+    a = a.with_columns(assessment_id=sequential_ids("OAS", a.height, 8, t.chunk))
     ap = a["person"].to_numpy()
     f, s, d, lab = apply_identity_noise(
         rng, tally, "oasys", fore_all[ap], sur_all[ap], dob_all[ap], alt_all[ap]
     )
     pnc = pnc_at(a, "date")
     gone = missing(rng, tally, "oasys", pnc.is_not_null().to_numpy())
-    pk = rng.permutation(ppl.height)
+    pk = ppl["offender_pk"].to_numpy()
     custody = a["prison"].to_numpy() >= 0
     sections = [
         "accommodation",
@@ -497,7 +497,7 @@ def build_extracts(
             "dob": pl.Series(d).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d"),
             "ethnicity": eth_all[ap],
             "forename": f,
-            "offender_pk": [f"OFF{v:07d}" for v in pk[ap].tolist()],
+            "offender_pk": pk[ap],
             "pnc_id": np.where(gone, None, pnc.to_numpy()),
             "prison_number": np.where(custody, pn_all[ap], None),
             "sex": sex_all[ap],
@@ -563,9 +563,7 @@ def build_extracts(
         "person", "agency", "gen", "start", "la", "setting"
     )
     clients = clients.with_columns(
-        client_id=pl.format(
-            "{}-{}", "agency", pl.int_range(1, pl.len() + 1).cast(pl.String).str.zfill(7)
-        )
+        client_id=pl.format("{}-{}", "agency", sequential_ids("", clients.height, 8, t.chunk))
     )
     ep = ep.join(
         clients.select("person", "agency", "gen", "client_id"),
@@ -708,9 +706,7 @@ def build_extracts(
     ).sort(["_month", "TOPID"])
 
     # ------------------------------------------------------------------ rMDT
-    tests = t.tests.with_columns(
-        test_id=pl.Series([f"MDT{i:09d}" for i in range(1, t.tests.height + 1)])
-    )
+    tests = t.tests.with_columns(test_id=sequential_ids("MDT", t.tests.height, 9, t.chunk))
     tp = tests["person"].to_numpy()
     tested = pl.col("status") == "TESTED"
     tables["rmdt_test"] = tests.select(

@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import multiprocessing
+import os
+import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
-from pipelines.synthetic.assemble import build
-from pipelines.synthetic.calibration import calibrate, markdown
-from pipelines.synthetic.careers import CareerSim, make_world
-from pipelines.synthetic.extracts import build_extracts
+from pipelines.synthetic.calibration import markdown, merge
+from pipelines.synthetic.careers import make_world
+from pipelines.synthetic.chunk import ChunkJob, ChunkResult, run_chunk
 from pipelines.synthetic.noise import NoiseConfig, Tally
-from pipelines.synthetic.population import make_people
+from pipelines.synthetic.population import unique_prison_numbers
 from pipelines.synthetic.presets import Preset, resolve
-from pipelines.synthetic.reference import name_pools, places
-from pipelines.synthetic.truth import truth_tables, write_truth
-from pipelines.synthetic.writers import SPECS, path_for, write_table
+from pipelines.synthetic.reference import places
+from pipelines.synthetic.writers import SPECS, path_for, write_month_xlsx
 
 log = logging.getLogger(__name__)
 
-#: Months of simulated history before the window; its records arrive in the first delivery.
-HISTORY_DAYS = 365
+#: People per chunk: bounds memory (about 1.5 GB per chunk) on national runs.
+CHUNK_PEOPLE = 100_000
 
 
 @dataclass
@@ -57,11 +61,14 @@ def generate(
     months: int | None = None,
     noise: NoiseConfig | None = None,
     progress: bool | Progress = False,
+    chunk_people: int = CHUNK_PEOPLE,
+    workers: int | None = None,
 ) -> SynthResult:
     """Simulate a population and write ``<out>/landing``, ``<out>/truth`` and calibration.
 
-    Same ``preset``/``seed``/overrides give byte-identical files. ``progress`` may be a
-    callback ``(stage, fraction_done)``; ``True`` logs each stage.
+    Same arguments give byte-identical files. ``progress`` may be a callback
+    ``(stage, fraction_done)``; ``True`` logs each stage. Populations above ``chunk_people``
+    are simulated in chunks on ``workers`` processes (default: up to 2).
     """
     started = time.perf_counter()
     out = Path(out)
@@ -74,53 +81,108 @@ def generate(
         elif progress:
             log.info("%s (%.0f%%)", stage, 100 * done)
 
+    step("reference data and identifiers", 0.01)
     rng = np.random.default_rng(seed)
-    window_start, window_end = spec.window
-    sim_start = window_start - HISTORY_DAYS
-    pls = places()
-    step("people", 0.02)
-    population = make_people(rng, spec.people, sim_start, pls, name_pools(seed))
-    world = make_world(rng, pls, spec.months)
-    sim = CareerSim(rng, population, pls, world, sim_start, window_end)
-    step("careers", 0.05)
-    sim.run()
-    step("treatment, tests and assessments", 0.25)
-    t = build(sim, pls, window_start, noise.pnc.duplicate)
-    step("extracts and identity noise", 0.40)
+    world = make_world(rng, places(), spec.months)
+    prison_numbers = unique_prison_numbers(rng, spec.people)
+    offender_pk = rng.permutation(spec.people)
+    serials = rng.choice(
+        10_000_000, size=2 * spec.people + 20 * math.ceil(spec.people / chunk_people), replace=False
+    )
+    n_chunks = math.ceil(spec.people / chunk_people)
+    single = n_chunks == 1
+    landing, truth = out / "landing", out / "truth"
+    parts = out / ".parts"
+    jobs = []
+    for k in range(n_chunks):
+        first = k * chunk_people
+        n = min(chunk_people, spec.people - first)
+        s0 = 2 * first + 20 * k
+        jobs.append(
+            ChunkJob(
+                index=k, first=first, people=n, preset=spec, seed=seed, noise=noise, world=world,
+                prison_numbers=prison_numbers[first : first + n],
+                offender_pk=offender_pk[first : first + n],
+                serials=serials[s0 : s0 + 2 * n + 20],
+                landing=landing if single else parts / str(k) / "landing",
+                truth=truth if single else parts / str(k) / "truth",
+                write_rmdt=single,
+            )
+        )  # fmt: skip
+    results: list[ChunkResult] = []
+    if single:
+        step("simulating", 0.05)
+        results.append(run_chunk(jobs[0]))
+    else:
+        workers = workers or min(2, os.cpu_count() or 1, n_chunks)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for i, res in enumerate(pool.map(run_chunk, jobs)):
+                results.append(res)
+                step(f"simulated chunk {i + 1}/{n_chunks}", 0.05 + 0.7 * (i + 1) / n_chunks)
+            step("merging chunks", 0.78)
+            _merge_landing(parts, landing, n_chunks, spec.month_list())
+            rmdt = pl.concat([r.rmdt for r in results if r.rmdt is not None])
+            by_month = rmdt.partition_by("_month", as_dict=True, include_key=False)
+            step("writing rMDT workbooks", 0.85)
+            empty = rmdt.drop("_month").clear()
+            paths = [path_for(landing, "rmdt_test", m) for m in spec.month_list()]
+            frames = [
+                by_month.get((m,), empty).sort("TEST_DATE", "TEST_ID") for m in spec.month_list()
+            ]
+            list(pool.map(write_month_xlsx, frames, paths))
+        step("merging truth", 0.92)
+        _merge_truth(parts, truth, n_chunks)
+        shutil.rmtree(parts)
+    rows = {t: sum(r.rows.get(t, 0) for r in results) for t in results[0].rows}
     tally = Tally(noise)
-    ex = build_extracts(t, pls, rng, tally, spec.start_month, window_end)
-    landing = out / "landing"
-    month_list = spec.month_list()
-    rows: dict[str, int] = {}
-    files = 0
-    for i, (table, frame) in enumerate(ex.tables.items()):
-        step(f"writing {table}", 0.5 + 0.35 * i / len(ex.tables))
-        rows[table] = write_table(frame, table, landing, month_list)
-        files += sum(path_for(landing, table, m).exists() for m in month_list)
-    step("truth and calibration", 0.9)
-    tables = truth_tables(t, pls, ex.episode_clients)
-    truth_paths = write_truth(out / "truth", tables, ex.record_map, tally.report())
-    cal = calibrate(t, spec, seed)
+    for r in results:
+        tally.merge(r.tally)
+    (truth / "noise.json").write_text(json.dumps(tally.report(), indent=2, sort_keys=True) + "\n")
+    cal = merge([r.calibration for r in results])
     cal["rows"] = rows
     md = out / "calibration.md"
     md.write_text(markdown(cal))
     js = out / "calibration.json"
     js.write_text(json.dumps(cal, indent=2, sort_keys=True) + "\n")
+    files = sum(path_for(landing, t, m).exists() for t in SPECS for m in spec.month_list())
     step("done", 1.0)
     return SynthResult(
-        out=out,
-        landing=landing,
-        truth=out / "truth",
-        calibration_md=md,
-        calibration_json=js,
-        preset=spec,
-        seed=seed,
-        rows=rows,
-        files=files,
-        calibration=cal,
-        truth_paths=truth_paths,
+        out=out, landing=landing, truth=truth, calibration_md=md, calibration_json=js,
+        preset=spec, seed=seed, rows=rows, files=files, calibration=cal,
+        truth_paths={p.stem: p for p in sorted(truth.iterdir())},
         seconds=time.perf_counter() - started,
-    )
+    )  # fmt: skip
 
 
-__all__ = ["SPECS", "SynthResult", "generate"]
+def _merge_landing(parts: Path, landing: Path, n_chunks: int, months: list[str]) -> None:
+    """Concatenate each month's chunk files (delimited files keep the first header only)."""
+    for table, spec in SPECS.items():
+        if spec.fmt == "xlsx":
+            continue
+        for month in months:
+            target = path_for(landing, table, month)
+            chunks = [path_for(parts / str(k) / "landing", table, month) for k in range(n_chunks)]
+            chunks = [c for c in chunks if c.exists()]
+            if not chunks:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as fh:
+                for i, c in enumerate(chunks):
+                    data = c.read_bytes()
+                    if spec.fmt == "csv" and i > 0:
+                        data = data[data.index(b"\n") + 1 :]
+                    fh.write(data)
+
+
+def _merge_truth(parts: Path, truth: Path, n_chunks: int) -> None:
+    """Stream each truth table's chunk files into one Parquet file."""
+    truth.mkdir(parents=True, exist_ok=True)
+    for f in sorted((parts / "0" / "truth").glob("*.parquet")):
+        files = [parts / str(k) / "truth" / f.name for k in range(n_chunks)]
+        pl.scan_parquet(files).sink_parquet(
+            truth / f.name, compression="zstd", statistics=False, maintain_order=True
+        )
+
+
+__all__ = ["SynthResult", "generate"]

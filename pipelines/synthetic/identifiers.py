@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 PNC_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 _ALPHA = np.array(list(PNC_ALPHABET), dtype=object)
@@ -49,3 +50,10 @@ def cro_numbers(serial: np.ndarray, year: np.ndarray) -> np.ndarray:
         ],
         dtype=object,
     )
+
+
+def sequential_ids(prefix: str, n: int, width: int, chunk: int = 0) -> pl.Series:
+    """``prefix`` + zero-padded numbers; chunk ``k`` numbers from ``k * 10**(width - 1)``."""
+    start = chunk * 10 ** (width - 1) + 1
+    numbers = pl.int_range(start, start + n, dtype=pl.Int64).cast(pl.String).str.zfill(width)
+    return pl.select((pl.lit(prefix) + numbers).alias("id")).to_series()

@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.synthetic.careers import CareerSim
+from pipelines.synthetic.identifiers import sequential_ids
 from pipelines.synthetic.reference import Places
 
 PSY_CODES = np.array(["F", "L", "O", "S", "T", "D", "E", "H"], dtype=object)
@@ -94,9 +95,7 @@ def modalities(sim: CareerSim, ep: pl.DataFrame) -> pl.DataFrame:
         )
         .sort(["start", "episode_id", "modality"])
     )
-    return out.with_columns(
-        modality_id=pl.Series([f"MOD{i:09d}" for i in range(1, out.height + 1)])
-    )
+    return out.with_columns(modality_id=sequential_ids("MOD", out.height, 9, sim.chunk))
 
 
 def tops(sim: CareerSim, ep: pl.DataFrame, places: Places) -> pl.DataFrame:
@@ -185,4 +184,4 @@ def tops(sim: CareerSim, ep: pl.DataFrame, places: Places) -> pl.DataFrame:
         .filter(pl.col("top_date") <= end)
         .sort(["top_date", "episode_id", "stage"])
     )
-    return frame.with_columns(top_id=pl.Series([f"TOP{i:09d}" for i in range(1, frame.height + 1)]))
+    return frame.with_columns(top_id=sequential_ids("TOP", frame.height, 9, sim.chunk))

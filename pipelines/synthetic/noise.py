@@ -94,6 +94,12 @@ class Tally:
         c[0] += eligible
         c[1] += applied
 
+    def merge(self, counts: dict[str, dict[str, list[int]]]) -> None:
+        """Add another tally's counts (a chunk of the population)."""
+        for source, kinds in counts.items():
+            for kind, (e, a) in kinds.items():
+                self.add(source, kind, e, a)
+
     def report(self) -> dict[str, dict[str, dict[str, float | int]]]:
         out: dict[str, dict[str, dict[str, float | int]]] = {}
         for source, kinds in sorted(self.counts.items()):

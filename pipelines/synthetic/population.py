@@ -50,6 +50,7 @@ class People:
     age_first_sanction: np.ndarray  # years; NaN for no sanction before the simulation
     prison_number: np.ndarray
     crn: np.ndarray
+    offender_pk: np.ndarray
     needs: np.ndarray  # (n, 10) latent OASys section levels
 
     @property
@@ -79,9 +80,20 @@ def unique_prison_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def make_people(
-    rng: np.random.Generator, n: int, sim_start: int, places: Places, names: NamePools
+    rng: np.random.Generator,
+    n: int,
+    sim_start: int,
+    places: Places,
+    names: NamePools,
+    first: int = 0,
+    prison_number: np.ndarray | None = None,
+    offender_pk: np.ndarray | None = None,
 ) -> People:
-    """Draw ``n`` people; about two thirds offenders, the rest treatment clients."""
+    """Draw ``n`` people (numbered from ``first``); three quarters offenders, the rest clients.
+
+    ``prison_number`` and ``offender_pk`` come from the whole run so that they stay unique when
+    a large population is simulated in chunks.
+    """
     offender = rng.random(n) < 0.75
     male = np.where(offender, rng.random(n) < 0.92, rng.random(n) < 0.70)
     age = 18 + rng.gamma(2.2, 6.5, n)
@@ -160,10 +172,12 @@ def make_people(
     has_history = offender & (rng.random(n) < 0.85) & (first_age < age - 0.5)
     age_first = np.where(has_history, first_age, np.nan)
 
-    prison_number = unique_prison_numbers(rng, n)
-    crn = np.char.add(_letters(rng, n, 1), np.char.zfill(np.arange(n).astype(str), 6)).astype(
-        object
-    )
+    if prison_number is None:
+        prison_number = unique_prison_numbers(rng, n)
+    if offender_pk is None:
+        offender_pk = rng.permutation(n)
+    number = np.arange(first, first + n)
+    crn = np.char.add(_letters(rng, n, 1), np.char.zfill(number.astype(str), 6)).astype(object)
     # latent OASys section levels (accommodation, ete, finance, relationships, lifestyle,
     # drugs, alcohol, emotional, thinking, attitudes), 0-8 scale before noise
     base = rng.normal(0, 1, (n, 10))
@@ -184,7 +198,7 @@ def make_people(
         ],
         axis=1,
     )
-    person_id = np.char.add("P", np.char.zfill(np.arange(1, n + 1).astype(str), 7)).astype(object)
+    person_id = np.char.add("P", np.char.zfill((number + 1).astype(str), 7)).astype(object)
     return People(
         n=n,
         person_id=person_id,
@@ -215,5 +229,6 @@ def make_people(
         age_first_sanction=age_first,
         prison_number=prison_number,
         crn=crn,
+        offender_pk=np.asarray(offender_pk),
         needs=needs,
     )

@@ -170,6 +170,8 @@ def truth_tables(
         pl.col("exit").alias("exit_reason"),
     )
     tops = t.tops.join(pid, on="person").drop("person").with_columns(to_date("top_date"))
+    lead = ["top_id", "episode_id", "person_id"]
+    tops = tops.select(*lead, pl.exclude(*lead))
     a = t.assessments.join(pid, on="person")
     assessments = (
         a.with_columns(_codes(a["prison"], prisons).alias("prison_code"))
@@ -177,6 +179,8 @@ def truth_tables(
         .rename({"date": "assessment_date", "type": "assessment_type"})
         .with_columns(to_date("assessment_date"))
     )
+    lead = ["assessment_id", "person_id", "assessment_date", "assessment_type", "prison_code"]
+    assessments = assessments.select(*lead, pl.exclude(*lead))
     ts = t.tests.join(pid, on="person")
     tests = ts.with_columns(_codes(ts["prison"], prisons).alias("prison_code")).select(
         "test_id",
@@ -242,7 +246,8 @@ def write_truth(
         path = folder / f"{name}.parquet"
         frame.write_parquet(path, compression="zstd", statistics=False)
         paths[name] = path
-    path = folder / "noise.json"
-    path.write_text(json.dumps(noise, indent=2, sort_keys=True) + "\n")
-    paths["noise"] = path
+    if noise is not None:
+        path = folder / "noise.json"
+        path.write_text(json.dumps(noise, indent=2, sort_keys=True) + "\n")
+        paths["noise"] = path
     return paths

@@ -92,6 +92,13 @@ def write_table(frame: pl.DataFrame, table: str, landing: Path, months: list[str
     return rows
 
 
+def write_month_xlsx(part: pl.DataFrame, path: Path) -> int:
+    """Write one month's rMDT workbook (used by parallel workers); returns rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_xlsx(part, path, SPECS["rmdt_test"])
+    return part.height
+
+
 def _write_xlsx(part: pl.DataFrame, path: Path, spec: FileSpec) -> None:
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
     wb.set_properties({"created": XLSX_CREATED, "author": "rMDT"})

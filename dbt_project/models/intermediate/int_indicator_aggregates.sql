@@ -10,90 +10,136 @@ with units as (
 catalogue as (
     select
         indicator_id,
+        unit,
         geography_types,
         breakdowns
     from {{ ref('indicator_catalogue') }}
 ),
 
-geographies as (
+{%- set geographies = {'england': none, 'region': 'region_code', 'local_authority': 'la_code', 'prison': 'prison_code'} -%}
+{%- set breakdowns = {'none': none, 'sex': 'sex', 'ethnic_group': 'ethnic_group', 'age_band': 'age_band'} -%}
+-- Every geography x breakdown in one pass (standard SQL grouping sets).
+grouped as (
     select
-        units.*,
-        'england' as geography_type,
-        'E92000001' as geography_code
+        indicator_id,
+        period_type,
+        period,
+        start_index,
+        end_index,
+        case
+            when grouping(region_code) = 0 then 'region'
+            when grouping(la_code) = 0 then 'local_authority'
+            when grouping(prison_code) = 0 then 'prison'
+            else 'england'
+        end as geography_type,
+        case
+            when grouping(region_code) = 0 then region_code
+            when grouping(la_code) = 0 then la_code
+            when grouping(prison_code) = 0 then prison_code
+            else 'E92000001'
+        end as geography_code,
+        case
+            when grouping(sex) = 0 then 'sex'
+            when grouping(ethnic_group) = 0 then 'ethnic_group'
+            when grouping(age_band) = 0 then 'age_band'
+            else 'none'
+        end as breakdown,
+        case
+            when grouping(sex) = 0 then sex
+            when grouping(ethnic_group) = 0 then ethnic_group
+            when grouping(age_band) = 0 then age_band
+            else 'All'
+        end as breakdown_value,
+        sum(num) as numerator,
+        sum(den) as denominator,
+        sum(num_sq) as numerator_squares,
+        cast(null as double) as median_value,
+        count(*) as unit_count
     from units
-    union all
-    select
-        units.*,
-        'region',
-        region_code
-    from units
-    where region_code is not null
-    union all
-    select
-        units.*,
-        'local_authority',
-        la_code
-    from units
-    where la_code is not null
-    union all
-    select
-        units.*,
-        'prison',
-        prison_code
-    from units
-    where prison_code is not null
+    group by grouping sets (
+        {%- for geo_column in geographies.values() %}
+        {%- set geo_loop = loop %}
+        {%- for breakdown_column in breakdowns.values() %}
+        (
+            indicator_id, period_type, period, start_index, end_index
+            {%- if geo_column %}, {{ geo_column }}{% endif %}
+            {%- if breakdown_column %}, {{ breakdown_column }}{% endif %}
+        ){% if not (geo_loop.last and loop.last) %},{% endif %}
+        {%- endfor %}
+        {%- endfor %}
+    )
 ),
 
-breakdowns as (
+-- Medians (ordered-set aggregates are costly) only over the median indicators' units.
+grouped_medians as (
     select
-        geographies.*,
-        'none' as breakdown,
-        'All' as breakdown_value
-    from geographies
-    union all
-    select
-        geographies.*,
-        'sex',
-        sex
-    from geographies
-    union all
-    select
-        geographies.*,
-        'ethnic_group',
-        ethnic_group
-    from geographies
-    union all
-    select
-        geographies.*,
-        'age_band',
-        age_band
-    from geographies
+        indicator_id,
+        period_type,
+        period,
+        start_index,
+        end_index,
+        case
+            when grouping(region_code) = 0 then 'region'
+            when grouping(la_code) = 0 then 'local_authority'
+            when grouping(prison_code) = 0 then 'prison'
+            else 'england'
+        end as geography_type,
+        case
+            when grouping(region_code) = 0 then region_code
+            when grouping(la_code) = 0 then la_code
+            when grouping(prison_code) = 0 then prison_code
+            else 'E92000001'
+        end as geography_code,
+        case
+            when grouping(sex) = 0 then 'sex'
+            when grouping(ethnic_group) = 0 then 'ethnic_group'
+            when grouping(age_band) = 0 then 'age_band'
+            else 'none'
+        end as breakdown,
+        case
+            when grouping(sex) = 0 then sex
+            when grouping(ethnic_group) = 0 then ethnic_group
+            when grouping(age_band) = 0 then age_band
+            else 'All'
+        end as breakdown_value,
+        sum(num) as numerator,
+        sum(den) as denominator,
+        sum(num_sq) as numerator_squares,
+        percentile_cont(0.5) within group (order by measure) as median_value,
+        count(*) as unit_count
+    from units
+    where indicator_id in (select indicator_id from catalogue where unit = 'median_days')
+    group by grouping sets (
+        {%- for geo_column in geographies.values() %}
+        {%- set geo_loop = loop %}
+        {%- for breakdown_column in breakdowns.values() %}
+        (
+            indicator_id, period_type, period, start_index, end_index
+            {%- if geo_column %}, {{ geo_column }}{% endif %}
+            {%- if breakdown_column %}, {{ breakdown_column }}{% endif %}
+        ){% if not (geo_loop.last and loop.last) %},{% endif %}
+        {%- endfor %}
+        {%- endfor %}
+    )
 ),
 
 aggregated as (
-    select
-        b.indicator_id,
-        b.period_type,
-        b.period,
-        b.start_index,
-        b.end_index,
-        b.geography_type,
-        b.geography_code,
-        b.breakdown,
-        b.breakdown_value,
-        sum(b.num) as numerator,
-        sum(b.den) as denominator,
-        sum(b.num_sq) as numerator_squares,
-        percentile_cont(0.5) within group (order by b.measure) as median_value,
-        count(*) as unit_count
-    from breakdowns as b
-    inner join catalogue as c
-        on b.indicator_id = c.indicator_id
-            and position(b.geography_type in c.geography_types) > 0
-            and position(b.breakdown in c.breakdowns) > 0
-    group by
-        b.indicator_id, b.period_type, b.period, b.start_index, b.end_index,
-        b.geography_type, b.geography_code, b.breakdown, b.breakdown_value
+    select grouped.* replace (medians.median_value as median_value)
+    from grouped
+    left join grouped_medians as medians
+        on
+            grouped.indicator_id = medians.indicator_id
+            and grouped.period = medians.period
+            and grouped.geography_type = medians.geography_type
+            and grouped.geography_code = medians.geography_code
+            and grouped.breakdown = medians.breakdown
+            and grouped.breakdown_value = medians.breakdown_value
+    inner join catalogue
+        on
+            grouped.indicator_id = catalogue.indicator_id
+            and position(grouped.geography_type in catalogue.geography_types) > 0
+            and position(grouped.breakdown in catalogue.breakdowns) > 0
+    where grouped.geography_code is not null
 ),
 
 access as (

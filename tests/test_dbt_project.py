@@ -1,0 +1,199 @@
+"""The dbt outcome model: builds from the dbt CLI and from Dagster, lineage, contracts, checks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.ingest.contracts import CONTRACTS
+from pipelines.transform.prepare import prepare_manifest
+from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
+
+#: Columns of main_marts.fct_indicators in docs/indicator-table.md, in order.
+INDICATOR_COLUMNS = [
+    "indicator_id",
+    "period",
+    "period_type",
+    "geography_type",
+    "geography_code",
+    "geography_name",
+    "breakdown",
+    "breakdown_value",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "maturity_period",
+    "status",
+]
+
+
+def empty_warehouse(path: Path) -> Path:
+    """A DuckDB file with every raw table (shaped by the ingest contracts) and the spine, empty."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw; create schema linkage")
+        for table, contract in CONTRACTS.items():
+            cols = ", ".join(f'"{c}" {t}' for c, t in contract.raw_columns.items())
+            con.execute(f"create table raw.{table} ({cols})")
+        con.execute(
+            "create table linkage.spine (source varchar, record_key varchar, person_key varchar, "
+            "cluster_id varchar, match_probability double, match_rule varchar)"
+        )
+    return path
+
+
+def dbt(args: list[str], warehouse: Path) -> subprocess.CompletedProcess:
+    """Run the venv's dbt in the project against ``warehouse``."""
+    env = {**os.environ, "OUTCOMES_WAREHOUSE": str(warehouse)}
+    return subprocess.run(
+        [str(DBT_EXECUTABLE), *args, "--profiles-dir", str(PROJECT_DIR)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def manifest() -> Path:
+    return prepare_manifest()
+
+
+def test_dbt_build_on_empty_warehouse(tmp_path: Path) -> None:
+    """Seeds, models, contracts, data tests and unit tests all pass on empty raw tables."""
+    warehouse = empty_warehouse(tmp_path / "empty.duckdb")
+    result = dbt(["build"], warehouse)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "ERROR=0" in result.stdout
+    for unit_test in (
+        "continuity_21_day_window_edges",
+        "reoffending_12_plus_6_month_windows",
+        "ogrs3_worked_example",
+        "ni40_effective_treatment_rule",
+        "journeys_and_representation_window",
+        "wilson_interval",
+    ):
+        assert f"{unit_test} " in result.stdout and "FAIL" not in result.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = con.execute(
+            "select column_name from information_schema.columns where table_schema = 'main_marts' "
+            "and table_name = 'fct_indicators' order by ordinal_position"
+        ).fetchall()
+        assert [c[0] for c in columns] == INDICATOR_COLUMNS
+        assert con.execute("select count(*) from main_seeds.indicator_catalogue").fetchall() == [(37,)]
+
+
+def test_dbt_assets_lineage(manifest: Path) -> None:
+    """dbt sources are the ingest and linkage assets; every model is a monthly asset with checks."""
+    from pipelines.partitions import MONTHLY
+    from pipelines.transform.assets import outcome_model
+
+    specs = {spec.key: spec for spec in outcome_model.specs}
+    stg = specs[dg.AssetKey(["stg_pnc_disposal"])]
+    assert {d.asset_key for d in stg.deps} == {dg.AssetKey(["raw", "pnc_disposal"])}
+    spine = specs[dg.AssetKey(["stg_linkage_spine"])]
+    assert {d.asset_key for d in spine.deps} == {dg.AssetKey(["linkage", "spine"])}
+    indicators = specs[dg.AssetKey(["fct_indicators"])]
+    assert indicators.group_name == "dbt_marts"
+    assert outcome_model.partitions_def == MONTHLY
+    assert outcome_model.backfill_policy == dg.BackfillPolicy.single_run()
+    checks = {c.name for c in outcome_model.check_specs if c.asset_key == indicators.key}
+    assert any(name.startswith("breakdowns_sum_to_total") for name in checks)
+    assert any(name.startswith("unique_combination_of_columns") for name in checks)
+
+
+def test_dagster_materialises_as_of_last_partition(
+    manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A range run passes its last month to dbt as ``as_of_month``; dbt tests run as checks."""
+    from pipelines.transform.assets import dbt_resource, outcome_model
+
+    warehouse = empty_warehouse(tmp_path / "wh.duckdb")
+    monkeypatch.setenv("OUTCOMES_WAREHOUSE", str(warehouse))
+    result = dg.materialize(
+        [outcome_model],
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"dbt": dbt_resource()},
+        tags={
+            "dagster/asset_partition_range_start": "2024-01",
+            "dagster/asset_partition_range_end": "2024-06",
+        },
+    )
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) > 100
+    failed = [
+        e.check_name
+        for e in evaluations
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    assert failed == []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ctx = con.execute("select as_of_month from main_intermediate.int_run_context").fetchall()
+    assert ctx == [("2024-06",)]
+
+
+@pytest.fixture(scope="module")
+def ci_built(ci_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the ci pipeline's warehouse, rebuilt with the dbt CLI."""
+    warehouse = tmp_path_factory.mktemp("dbt_ci") / "warehouse.duckdb"
+    shutil.copy(ci_warehouse / "warehouse.duckdb", warehouse)
+    result = dbt(["build"], warehouse)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return warehouse
+
+
+def test_ci_indicators_cover_the_model(ci_built: Path) -> None:
+    """On the ci preset every catalogue indicator and all 13 sub-outcomes have rows, immature
+    periods are flagged, and release cohorts younger than 18 months are not published."""
+    with duckdb.connect(str(ci_built), read_only=True) as con:
+        missing = con.execute(
+            """
+            select c.indicator_id from main_seeds.indicator_catalogue as c
+            where c.indicator_id not in (select indicator_id from main_marts.fct_indicators)
+            """
+        ).fetchall()
+        subs = con.execute(
+            """
+            select count(distinct c.sub_outcome_id) from main_marts.fct_indicators as f
+            join main_seeds.indicator_catalogue as c using (indicator_id)
+            """
+        ).fetchall()
+        statuses = dict(
+            con.execute(
+                """
+                select status, max(period) from main_marts.fct_indicators
+                where indicator_id = 'so04_proven_reoffending_rate' and period_type = 'release_cohort'
+                group by status
+                """
+            ).fetchall()
+        )
+        maturity = con.execute(
+            """
+            select distinct maturity_period from main_marts.fct_indicators
+            where indicator_id = 'so04_proven_reoffending_rate' and period_type = 'release_cohort'
+            """
+        ).fetchall()
+    assert missing == []
+    assert subs == [(13,)]
+    assert maturity == [("cohort 2023-06",)]
+    assert statuses["published"] == "cohort 2023-06"
+    assert statuses["not_yet_mature"] == "cohort 2024-12"
+
+
+def test_ci_indicators_match_truth(ci_built: Path, ci_synth: Path) -> None:
+    """Fast accuracy check on the ci preset (the demo-preset acceptance test is slow)."""
+    from pipelines.transform.accuracy import compare
+
+    comparisons = compare(ci_built, ci_synth / "truth")
+    assert all(c.truth is not None and c.published is not None for c in comparisons)
+    outside = [(c.indicator_id, c.published, c.truth) for c in comparisons if not c.within]
+    assert outside == []
