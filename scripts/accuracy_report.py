@@ -1,6 +1,6 @@
 """Print the truth-vs-published table of every indicator and write docs/indicator-accuracy.md.
 
-    python scripts/accuracy_report.py --warehouse data/warehouse.duckdb --truth <synth>/truth
+python scripts/accuracy_report.py --warehouse data/warehouse.duckdb --truth <synth>/truth
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Generate docs/data-dictionary.md from the dbt YAML (models and seeds), never by hand.
 
-    python scripts/gen_data_dictionary.py            # write docs/data-dictionary.md
-    python scripts/gen_data_dictionary.py --check    # fail if the file is out of date
+python scripts/gen_data_dictionary.py            # write docs/data-dictionary.md
+python scripts/gen_data_dictionary.py --check    # fail if the file is out of date
 """
 
 from __future__ import annotations
@@ -55,7 +55,11 @@ def _model_section(model: dict, schema: str) -> list[str]:
     columns = model.get("columns", [])
     if columns:
         typed = any("data_type" in c for c in columns)
-        head = "| column | type | description | tests |" if typed else "| column | description | tests |"
+        head = (
+            "| column | type | description | tests |"
+            if typed
+            else "| column | description | tests |"
+        )
         lines += [head, "|---|---|---|---|" if typed else "|---|---|---|"]
         for c in columns:
             cells = [f"`{c['name']}`"]

@@ -46,3 +46,11 @@ def test_landing_months_lists_month_folders_only(tmp_path) -> None:
 def test_month_end() -> None:
     assert str(month_end("2024-02")) == "2024-02-29"
     assert str(month_end("2023-12")) == "2023-12-31"
+
+
+def test_hasher_reuses_remembered_hashes_across_calls() -> None:
+    hasher = KeyedHasher(KEY)
+    first = hasher.hash(pl.Series(["A1", "B2", None]), "d").to_list()
+    second = hasher.hash(pl.Series(["B2", "C3", "A1"]), "d").to_list()
+    assert second == [keyed_hash(KEY, v, domain="d") for v in ["B2", "C3", "A1"]]
+    assert first[:2] == [second[2], second[0]] and first[2] is None

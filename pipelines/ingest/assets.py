@@ -8,6 +8,7 @@ from pipelines.ingest.checks import check_specs, evaluate
 from pipelines.ingest.contracts import CONTRACTS, Contract
 from pipelines.ingest.load import ensure_tables, load_month
 from pipelines.ingest.readers import FileFault
+from pipelines.ingest.transform import KeyedHasher
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 
@@ -30,13 +31,15 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         months = sorted(context.partition_keys)
-        landing, pseudo_key = warehouse.landing_path(), warehouse.key()
+        landing, hasher = warehouse.landing_path(), KeyedHasher(warehouse.key())
         outcomes = []
         with warehouse.connect() as con:
+            # checkpoint once at the end, not every 16 MB of WAL while loading many months
+            con.execute("SET checkpoint_threshold = '1GB'")
             ensure_tables(con, list(CONTRACTS.values()))
             for month in months:
                 try:
-                    outcome = load_month(con, contract, landing, month, pseudo_key)
+                    outcome = load_month(con, contract, landing, month, hasher)
                 except FileFault as fault:
                     raise dg.Failure(
                         description=f"{contract.table} {month}: {fault}",

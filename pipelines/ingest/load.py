@@ -143,7 +143,7 @@ def _reject(con, c: Contract, month: str, outcome: FileOutcome) -> None:
 
 
 def load_month(
-    con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str, key: str
+    con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str, hasher: KeyedHasher
 ) -> MonthOutcome:
     """Load (or skip) one table's delivery for ``month``; raise :class:`FileFault` on a bad file."""
     files = delivered_files(landing, c, month)
@@ -159,7 +159,6 @@ def load_month(
             [c.table, month],
         ).fetchall()
     )
-    hasher = KeyedHasher(key)
     outcomes: list[FileOutcome] = []
     raws: list[pl.DataFrame] = []
     identities: list[pl.DataFrame] = []
@@ -224,19 +223,30 @@ def redact(quarantine: pl.DataFrame, c: Contract, hasher: KeyedHasher) -> pl.Dat
 
 
 def _replace_month(con, c, month, outcomes, raws, identities, quarantines) -> None:
+    # rows of a month exist only with a 'loaded' manifest row (same transaction): a first
+    # load skips scanning the big tables for rows to delete
+    loaded_before = con.execute(
+        "SELECT count(*) FROM ops.manifest WHERE table_name = ? AND delivery_month = ? "
+        "AND status = 'loaded'",
+        [c.table, month],
+    ).fetchall()[0][0]
     con.execute("BEGIN")
     try:
-        con.execute(f"DELETE FROM raw.{c.table} WHERE _delivery_month = ?", [month])
-        if c.identity:
+        if loaded_before:
+            con.execute(f"DELETE FROM raw.{c.table} WHERE _delivery_month = ?", [month])
+            if c.identity:
+                con.execute(
+                    "DELETE FROM identity.person_records WHERE source = ? AND _delivery_month = ?",
+                    [c.record_source, month],
+                )
             con.execute(
-                "DELETE FROM identity.person_records WHERE source = ? AND _delivery_month = ?",
-                [c.record_source, month],
-            )
-        for table in ("ops.quarantine", "ops.manifest"):
-            con.execute(
-                f"DELETE FROM {table} WHERE table_name = ? AND delivery_month = ?",
+                "DELETE FROM ops.quarantine WHERE table_name = ? AND delivery_month = ?",
                 [c.table, month],
             )
+        con.execute(
+            "DELETE FROM ops.manifest WHERE table_name = ? AND delivery_month = ?",
+            [c.table, month],
+        )
         for target, frames in (
             (f"raw.{c.table}", raws),
             ("identity.person_records", identities),

@@ -17,6 +17,10 @@ def hash_domain(f: Field) -> str:
     return f.identity or f.col
 
 
+#: Most remembered hashes per domain in one :class:`KeyedHasher` (bounds memory).
+CACHE_ROWS = 2_000_000
+
+
 class KeyedHasher:
     """``pipelines.pseudonymise.keyed_hash`` for whole columns, computed once per distinct value.
 
@@ -32,6 +36,7 @@ class KeyedHasher:
         block = block.ljust(64, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self._seen: dict[str, pl.DataFrame] = {}
 
     def _hex(self, domain: str, texts: list[str]) -> list[str]:
         prefix = f"{domain}|".encode()
@@ -46,22 +51,30 @@ class KeyedHasher:
         return out
 
     def hash(self, values: pl.Series, domain: str) -> pl.Series:
-        """Keyed hashes of ``values`` (nulls and blanks stay null), in the same order."""
+        """Keyed hashes of ``values`` (nulls and blanks stay null), in the same order.
+
+        Hashes are remembered per domain, so ids re-delivered month after month are hashed once
+        per run (up to :data:`CACHE_ROWS` values a domain).
+        """
+        seen = self._seen.get(domain)
         distinct = values.drop_nulls().unique().to_frame("value")
-        ascii_ = distinct["value"].str.contains(r"^[\x20-\x7e]*$")
-        fast = distinct.filter(ascii_).with_columns(
+        new = distinct if seen is None else distinct.join(seen, on="value", how="anti")
+        ascii_ = new["value"].str.contains(r"^[\x20-\x7e]*$")
+        fast = new.filter(ascii_).with_columns(
             norm=pl.col("value").str.replace_all(r" +", " ").str.strip_chars(" ").str.to_uppercase()
         )
-        slow = distinct.filter(~ascii_)
+        slow = new.filter(~ascii_)
         slow = slow.with_columns(
             norm=pl.Series([normalise(v) for v in slow["value"]], dtype=pl.String)
         )
         table = pl.concat([fast, slow]).filter(pl.col("norm").str.len_bytes() > 0)
-        table = table.with_columns(
-            hash=pl.Series(self._hex(domain, table["norm"].to_list()), dtype=pl.String)
+        table = table.select(
+            "value", hash=pl.Series(self._hex(domain, table["norm"].to_list()), dtype=pl.String)
         )
+        lookup = table if seen is None else pl.concat([seen, table])
+        self._seen[domain] = lookup if lookup.height <= CACHE_ROWS else table
         joined = values.to_frame("value").join(
-            table.select("value", "hash"), on="value", how="left", maintain_order="left"
+            lookup, on="value", how="left", maintain_order="left"
         )
         return joined["hash"]
 

@@ -93,14 +93,26 @@ def assign_keys(con: duckdb.DuckDBPyConnection, pseudo_key: str, month: str) -> 
     ).fetchall()[0]
     con.execute("begin transaction")
     try:
+        # write only what changed: a month's run touches few existing rows
         con.execute(
             """
-            delete from linkage.spine;
-            insert into linkage.spine
+            create or replace temp table lk_spine_new as
             select f.source, f.record_key, k.person_key, f.cluster_id,
                    f.match_probability, f.match_rule
-            from lk_final f join lk_keys_arrow k using (cluster_id)
-            order by f.source, f.record_key;
+            from lk_final f join lk_keys_arrow k using (cluster_id);
+
+            delete from linkage.spine s where not exists (
+                select 1 from lk_spine_new n
+                where n.source = s.source and n.record_key = s.record_key
+                  and n.person_key = s.person_key and n.cluster_id = s.cluster_id
+                  and n.match_rule = s.match_rule
+                  and n.match_probability is not distinct from s.match_probability);
+
+            insert into linkage.spine
+            select * from lk_spine_new n where not exists (
+                select 1 from linkage.spine s
+                where s.source = n.source and s.record_key = n.record_key)
+            order by n.source, n.record_key;
             """
         )
         if events:

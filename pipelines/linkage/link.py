@@ -358,7 +358,9 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
         create or replace temp table lk_final as
         with sized as (
             select *, count(*) over (partition by lab) as size,
-                min(record_key) over (partition by lab) as cluster_id
+                min(record_key) over (partition by lab) as cluster_id,
+                max(nd_p) over (partition by lab) as cluster_nd_p,
+                bool_or(rmdt_attached) over (partition by lab) as cluster_rmdt
             from lk_lab
         )
         select s.source, s.record_key, s.first_seen, s.cluster_id, s.size,
@@ -369,6 +371,9 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
                 when s.source = 'rmdt' then 'prison_number'
                 when e.sp_p is not null then 'splink_named'
                 when s.nd_p is not null or e.nd_dedupe_p is not null then 'splink_ndtms'
+                -- records holding no evidence themselves, joined by records attached to them
+                when s.cluster_nd_p is not null then 'splink_ndtms'
+                when s.cluster_rmdt then 'prison_number'
                 else 'exact_identity'
             end as match_rule,
             case
@@ -377,6 +382,7 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
                 when e.sp_p is not null then e.sp_p
                 when s.nd_p is not null then s.nd_p
                 when e.nd_dedupe_p is not null then e.nd_dedupe_p
+                when s.cluster_nd_p is not null then s.cluster_nd_p
                 else 1.0
             end as match_probability
         from sized s join lk_evidence e using (record_key);

@@ -31,7 +31,8 @@ def _train_one(
     out: Path,
     max_pairs: float,
 ) -> dict:
-    con = duckdb.connect()
+    # one thread: DuckDB's seeded sampling is repeatable only single-threaded
+    con = duckdb.connect(config={"threads": 1})
     try:
         sdf = DuckDBAPI(connection=con).register(profiles, table_name="lk_train")
         linker = Linker(sdf, settings, log_level=logging.WARNING)

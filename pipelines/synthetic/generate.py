@@ -117,22 +117,24 @@ def generate(
         workers = workers or min(2, os.cpu_count() or 1, n_chunks)
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            # merge each chunk's monthly files as soon as it is done (in chunk order)
             for i, res in enumerate(pool.map(run_chunk, jobs)):
                 results.append(res)
-                step(f"simulated chunk {i + 1}/{n_chunks}", 0.05 + 0.7 * (i + 1) / n_chunks)
-            step("merging chunks", 0.78)
-            _merge_landing(parts, landing, n_chunks, spec.month_list())
+                _append_landing(parts / str(i) / "landing", landing, first=i == 0)
+                step(f"simulated chunk {i + 1}/{n_chunks}", 0.05 + 0.75 * (i + 1) / n_chunks)
+            step("writing rMDT workbooks and merging truth", 0.82)
             rmdt = pl.concat([r.rmdt for r in results if r.rmdt is not None])
             by_month = rmdt.partition_by("_month", as_dict=True, include_key=False)
-            step("writing rMDT workbooks", 0.85)
             empty = rmdt.drop("_month").clear()
-            paths = [path_for(landing, "rmdt_test", m) for m in spec.month_list()]
-            frames = [
-                by_month.get((m,), empty).sort("TEST_DATE", "TEST_ID") for m in spec.month_list()
+            months_ = spec.month_list()
+            paths = [path_for(landing, "rmdt_test", m) for m in months_]
+            frames = [by_month.get((m,), empty).sort("TEST_DATE", "TEST_ID") for m in months_]
+            pending = [
+                pool.submit(write_month_xlsx, f, p) for f, p in zip(frames, paths, strict=True)
             ]
-            list(pool.map(write_month_xlsx, frames, paths))
-        step("merging truth", 0.92)
-        _merge_truth(parts, truth, n_chunks)
+            _merge_truth(parts, truth, n_chunks)
+            for fut in pending:
+                fut.result()
         shutil.rmtree(parts)
     rows = {t: sum(r.rows.get(t, 0) for r in results) for t in results[0].rows}
     tally = Tally(noise)
@@ -155,24 +157,19 @@ def generate(
     )  # fmt: skip
 
 
-def _merge_landing(parts: Path, landing: Path, n_chunks: int, months: list[str]) -> None:
-    """Concatenate each month's chunk files (delimited files keep the first header only)."""
-    for table, spec in SPECS.items():
-        if spec.fmt == "xlsx":
-            continue
-        for month in months:
-            target = path_for(landing, table, month)
-            chunks = [path_for(parts / str(k) / "landing", table, month) for k in range(n_chunks)]
-            chunks = [c for c in chunks if c.exists()]
-            if not chunks:
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as fh:
-                for i, c in enumerate(chunks):
-                    data = c.read_bytes()
-                    if spec.fmt == "csv" and i > 0:
-                        data = data[data.index(b"\n") + 1 :]
+def _append_landing(part: Path, landing: Path, first: bool) -> None:
+    """Append one chunk's monthly files to the merged ones (later chunks skip the CSV header)."""
+    for source in sorted(p for p in part.iterdir() if p.is_dir()):
+        for month in sorted(p for p in source.iterdir() if p.is_dir()):
+            for f in sorted(month.iterdir()):
+                target = landing / source.name / month.name / f.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                data = f.read_bytes()
+                if not first and f.suffix in (".csv", ".psv"):
+                    data = data[data.index(b"\n") + 1 :]
+                with target.open("ab" if target.exists() else "wb") as fh:
                     fh.write(data)
+    shutil.rmtree(part)
 
 
 def _merge_truth(parts: Path, truth: Path, n_chunks: int) -> None:

@@ -77,7 +77,11 @@ def write_table(frame: pl.DataFrame, table: str, landing: Path, months: list[str
         path = path_for(landing, table, month)
         path.parent.mkdir(parents=True, exist_ok=True)
         rows += part.height
-        if spec.fmt == "csv":
+        if spec.fmt == "csv" and spec.encoding == "utf-8" and not spec.crlf:
+            part.write_csv(
+                path, separator=spec.separator, date_format=spec.date_format, null_value=spec.null
+            )
+        elif spec.fmt == "csv":
             text = part.write_csv(
                 separator=spec.separator,
                 date_format=spec.date_format,

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (long lines are SQL inside strings)
 """Indicator accuracy: each England-level indicator recomputed from the simulator's ``truth/``
 (true people and events, no linkage, no dbt) beside the published ``fct_indicators`` value.
 
@@ -109,7 +110,9 @@ def published_periods(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, st
 def _connect_truth(truth_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     for name in TRUTH_TABLES:
-        con.execute(f"create view t_{name} as select * from read_parquet('{truth_dir / name}.parquet')")
+        con.execute(
+            f"create view t_{name} as select * from read_parquet('{truth_dir / name}.parquet')"
+        )
     con.execute(
         f"create table evidence as select * from read_csv('{SEEDS / 'evidence_matrix.csv'}', "
         "all_varchar = true)"
@@ -183,7 +186,7 @@ def _mean(cte: str, expr: str, where: str = "true") -> str:
     return f"with u as ({cte}) select sum({expr}), count(*), avg({expr}) from u where {where}"
 
 
-def _truth_sql(ind: str, ws: str, we: str) -> str | None:  # noqa: PLR0911, PLR0912
+def _truth_sql(ind: str, ws: str, we: str) -> str | None:
     triages = f"""
         select t.*, t.ost or t.psy as modality from t_triages as t join t_people as p using (person_id)
         where t.treatment_need and t.triage_date >= {ws} and t.triage_date < {we}
@@ -203,7 +206,9 @@ def _truth_sql(ind: str, ws: str, we: str) -> str | None:  # noqa: PLR0911, PLR0
     if ind == "so02_rmdt_positive_psychoactive":
         return _proportion(tests, "pos_ps", "status = 'TESTED'")
     if ind == "so02_rmdt_positive_or_refused_traditional":
-        return _proportion(tests, "pos_trad or status = 'REFUSED'", "status in ('TESTED', 'REFUSED')")
+        return _proportion(
+            tests, "pos_trad or status = 'REFUSED'", "status in ('TESTED', 'REFUSED')"
+        )
     if ind == "so02_rmdt_refusal_rate":
         return _proportion(tests, "status = 'REFUSED'")
     if ind.startswith("so04_"):
@@ -284,7 +289,11 @@ def _reoffending_units(ws: str, we: str) -> str:
 
 def _release_need_sql(ind: str, ws: str, we: str) -> str:
     treated = ind.startswith("so05_")
-    need = "r.in_treatment_at_release" if treated else "(r.in_treatment_at_release or r.treatment_need)"
+    need = (
+        "r.in_treatment_at_release"
+        if treated
+        else "(r.in_treatment_at_release or r.treatment_need)"
+    )
     base = f"""
         with cohort as (
             select * from (
@@ -325,12 +334,16 @@ def _release_need_sql(ind: str, ws: str, we: str) -> str:
 
 
 def _treatment_sql(ind: str, ws: str, we: str) -> str:
-    episodes = f"""
+    episodes = """
         select e.*, p.dob, p.children_living_with > 0 as with_children, p.parent,
             e.drug_group in ('non_opiate', 'non_opiate_and_alcohol') as non_opiate_episode
         from t_treatment_episodes as e join t_people as p using (person_id)
         where e.setting = 'COMMUNITY'"""
-    if ind in {"so07_ni40_effective_treatment", "so07_c19a_completion_opiate", "so07_c19b_completion_non_opiate"}:
+    if ind in {
+        "so07_ni40_effective_treatment",
+        "so07_c19a_completion_opiate",
+        "so07_c19b_completion_non_opiate",
+    }:
         journeys = f"""
             with ep as ({episodes}),
             flagged as (
@@ -378,7 +391,9 @@ def _treatment_sql(ind: str, ws: str, we: str) -> str:
             )"""
         if ind == "so07_ni40_effective_treatment":
             return f"{journeys} select sum(effective::int), count(*), avg(effective::int) from u where opiate or crack"
-        where = "opiate" if ind == "so07_c19a_completion_opiate" else "not opiate and non_opiate_any"
+        where = (
+            "opiate" if ind == "so07_c19a_completion_opiate" else "not opiate and non_opiate_any"
+        )
         return f"{journeys} select sum(completed::int), count(*), avg(completed::int) from u where {where}"
     if ind == "so07_mean_evidence_value":
         return f"""

@@ -1,6 +1,5 @@
 """The dbt models as monthly-partitioned Dagster assets (dbt tests become asset checks)."""
 
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,12 +17,18 @@ LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "m
 
 class OutcomesTranslator(DagsterDbtTranslator):
     """Sources keep the ingest/linkage keys from ``meta.dagster.asset_key`` (``["raw", table]``,
-    ``["linkage", "spine"]``); models are grouped by layer, seeds as reference data."""
+    ``["linkage", "spine"]``); a model's key is its name (``["fct_indicators"]``), a seed's
+    ``["seeds", name]``; models are grouped by layer, seeds as reference data."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        resource_type = dbt_resource_props["resource_type"]
         meta = dbt_resource_props.get("meta", {}).get("dagster", {})
-        if dbt_resource_props["resource_type"] == "source" and "asset_key" in meta:
+        if resource_type == "source" and "asset_key" in meta:
             return dg.AssetKey(meta["asset_key"])
+        if resource_type == "model":
+            return dg.AssetKey([dbt_resource_props["name"]])
+        if resource_type == "seed":
+            return dg.AssetKey(["seeds", dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

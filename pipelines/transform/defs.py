@@ -12,8 +12,8 @@ if not MANIFEST_PATH.exists():
         "(`make run` and `outcomes run` do) before loading the definitions"
     )
 
-import dagster as dg  # noqa: E402
+import dagster as dg
 
-from pipelines.transform.assets import dbt_resource, outcome_model  # noqa: E402
+from pipelines.transform.assets import dbt_resource, outcome_model
 
 defs = dg.Definitions(assets=[outcome_model], resources={"dbt": dbt_resource()})

@@ -1,150 +1,66 @@
--- Indicator units summed for every geography (per the catalogue's geography_types) and breakdown
+-- Indicator cells summed for every geography (per the catalogue's geography_types) and breakdown
 -- (per its breakdowns), plus the equality-of-access ratio derived from the access rate.
-with units as (
-    {% for name in ['custody', 'rmdt', 'releases', 'treatment', 'outcomes'] -%}
-        select * from {{ ref('int_indicator_units_' ~ name) }}
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
-
-catalogue as (
+{%- set geographies = [('england', "'E92000001'"), ('region', 'region_code'),
+    ('local_authority', 'la_code'), ('prison', 'prison_code')] %}
+{%- set breakdowns = [('none', "'All'"), ('sex', 'sex'), ('ethnic_group', 'ethnic_group'),
+    ('age_band', 'age_band')] %}
+with catalogue as (
     select
         indicator_id,
-        unit,
         geography_types,
         breakdowns
     from {{ ref('indicator_catalogue') }}
 ),
 
-{%- set geographies = {'england': none, 'region': 'region_code', 'local_authority': 'la_code', 'prison': 'prison_code'} -%}
-{%- set breakdowns = {'none': none, 'sex': 'sex', 'ethnic_group': 'ethnic_group', 'age_band': 'age_band'} -%}
--- Every geography x breakdown in one pass (standard SQL grouping sets).
 grouped as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        start_index,
-        end_index,
-        case
-            when grouping(region_code) = 0 then 'region'
-            when grouping(la_code) = 0 then 'local_authority'
-            when grouping(prison_code) = 0 then 'prison'
-            else 'england'
-        end as geography_type,
-        case
-            when grouping(region_code) = 0 then region_code
-            when grouping(la_code) = 0 then la_code
-            when grouping(prison_code) = 0 then prison_code
-            else 'E92000001'
-        end as geography_code,
-        case
-            when grouping(sex) = 0 then 'sex'
-            when grouping(ethnic_group) = 0 then 'ethnic_group'
-            when grouping(age_band) = 0 then 'age_band'
-            else 'none'
-        end as breakdown,
-        case
-            when grouping(sex) = 0 then sex
-            when grouping(ethnic_group) = 0 then ethnic_group
-            when grouping(age_band) = 0 then age_band
-            else 'All'
-        end as breakdown_value,
-        sum(num) as numerator,
-        sum(den) as denominator,
-        sum(num_sq) as numerator_squares,
-        cast(null as double) as median_value,
-        count(*) as unit_count
-    from units
-    group by grouping sets (
-        {%- for geo_column in geographies.values() %}
-        {%- set geo_loop = loop %}
-        {%- for breakdown_column in breakdowns.values() %}
-        (
-            indicator_id, period_type, period, start_index, end_index
-            {%- if geo_column %}, {{ geo_column }}{% endif %}
-            {%- if breakdown_column %}, {{ breakdown_column }}{% endif %}
-        ){% if not (geo_loop.last and loop.last) %},{% endif %}
+    {% for geography_type, geography_column in geographies -%}
+        {%- set outer = loop -%}
+        {%- for breakdown, breakdown_column in breakdowns -%}
+            {%- set middle = loop -%}
+            {%- for median in [false, true] %}
+                select
+                    indicator_id,
+                    period_type,
+                    period,
+                    start_index,
+                    end_index,
+                    '{{ geography_type }}' as geography_type,
+                    {{ geography_column }} as geography_code,
+                    '{{ breakdown }}' as breakdown,
+                    {{ breakdown_column }} as breakdown_value,
+                    sum(num) as numerator,
+                    sum(den) as denominator,
+                    sum(num_sq) as numerator_squares,
+                    {% if median -%}
+                        percentile_cont(0.5) within group (order by measure)
+                    {%- else -%}
+                        cast(null as double)
+                    {%- endif %} as median_value,
+                    sum(unit_count) as unit_count
+                from {{ ref('int_indicator_cells') }}
+                where {% if not median %}not {% endif %}is_median
+                    and {{ geography_column }} is not null
+                group by
+                    indicator_id, period_type, period, start_index, end_index,
+                    {{ geography_column }}, {{ breakdown_column }}
+                {% if not (outer.last and middle.last and loop.last) %}union all{% endif %}
+            {%- endfor %}
         {%- endfor %}
-        {%- endfor %}
-    )
-),
-
--- Medians (ordered-set aggregates are costly) only over the median indicators' units.
-grouped_medians as (
-    select
-        indicator_id,
-        period_type,
-        period,
-        start_index,
-        end_index,
-        case
-            when grouping(region_code) = 0 then 'region'
-            when grouping(la_code) = 0 then 'local_authority'
-            when grouping(prison_code) = 0 then 'prison'
-            else 'england'
-        end as geography_type,
-        case
-            when grouping(region_code) = 0 then region_code
-            when grouping(la_code) = 0 then la_code
-            when grouping(prison_code) = 0 then prison_code
-            else 'E92000001'
-        end as geography_code,
-        case
-            when grouping(sex) = 0 then 'sex'
-            when grouping(ethnic_group) = 0 then 'ethnic_group'
-            when grouping(age_band) = 0 then 'age_band'
-            else 'none'
-        end as breakdown,
-        case
-            when grouping(sex) = 0 then sex
-            when grouping(ethnic_group) = 0 then ethnic_group
-            when grouping(age_band) = 0 then age_band
-            else 'All'
-        end as breakdown_value,
-        sum(num) as numerator,
-        sum(den) as denominator,
-        sum(num_sq) as numerator_squares,
-        percentile_cont(0.5) within group (order by measure) as median_value,
-        count(*) as unit_count
-    from units
-    where indicator_id in (select indicator_id from catalogue where unit = 'median_days')
-    group by grouping sets (
-        {%- for geo_column in geographies.values() %}
-        {%- set geo_loop = loop %}
-        {%- for breakdown_column in breakdowns.values() %}
-        (
-            indicator_id, period_type, period, start_index, end_index
-            {%- if geo_column %}, {{ geo_column }}{% endif %}
-            {%- if breakdown_column %}, {{ breakdown_column }}{% endif %}
-        ){% if not (geo_loop.last and loop.last) %},{% endif %}
-        {%- endfor %}
-        {%- endfor %}
-    )
+    {%- endfor %}
 ),
 
 aggregated as (
-    select grouped.* replace (medians.median_value as median_value)
+    select grouped.*
     from grouped
-    left join grouped_medians as medians
-        on
-            grouped.indicator_id = medians.indicator_id
-            and grouped.period = medians.period
-            and grouped.geography_type = medians.geography_type
-            and grouped.geography_code = medians.geography_code
-            and grouped.breakdown = medians.breakdown
-            and grouped.breakdown_value = medians.breakdown_value
     inner join catalogue
         on
             grouped.indicator_id = catalogue.indicator_id
             and position(grouped.geography_type in catalogue.geography_types) > 0
             and position(grouped.breakdown in catalogue.breakdowns) > 0
-    where grouped.geography_code is not null
 ),
 
 access as (
-    select * from aggregated
-    where indicator_id = 'so03_treatment_access_with_need'
+    select * from aggregated where indicator_id = 'so03_treatment_access_with_need'
 ),
 
 access_ratio as (
@@ -165,7 +81,8 @@ access_ratio as (
         grp.unit_count
     from access as grp
     inner join access as overall
-        on grp.period = overall.period
+        on
+            grp.period = overall.period
             and grp.period_type = overall.period_type
             and grp.geography_type = overall.geography_type
             and grp.geography_code = overall.geography_code

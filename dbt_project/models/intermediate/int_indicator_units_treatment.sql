@@ -68,27 +68,29 @@ episodes_in_period as (
     where ep.setting = 'COMMUNITY'
 ),
 
+-- Peer and family support interventions of community episodes, by the period they fell in.
 modalities_in_period as (
     select
-        e.period_type,
-        e.period,
-        e.person_key,
-        max(case when m.modality in ('RECOV', 'MUTAID') and m.start_date >= e.period_start
-                and m.start_date < e.period_after then 1
-            else 0
-        end) as had_peer_support,
-        max(case when m.modality = 'FAMSUP' and m.referral_date >= e.period_start
-                and m.referral_date < e.period_after then 1
-            else 0
-        end) as referred_family_support,
-        max(case when m.modality = 'FAMSUP' and m.start_date >= e.period_start
-                and m.start_date < e.period_after then 1
-            else 0
-        end) as started_family_support
-    from episodes_in_period as e
-    inner join {{ ref('int_treatment_modalities') }} as m
-        on e.episode_id = m.episode_id
-    group by e.period_type, e.period, e.person_key
+        periods.period_type,
+        periods.period,
+        m.person_key,
+        max(case when m.modality in ('RECOV', 'MUTAID') and m.start_date >= periods.period_start
+            and m.start_date < periods.period_after then 1 else 0 end) as had_peer_support,
+        max(case when m.modality = 'FAMSUP' and m.referral_date >= periods.period_start
+            and m.referral_date < periods.period_after then 1 else 0 end) as referred_family_support,
+        max(case when m.modality = 'FAMSUP' and m.start_date >= periods.period_start
+            and m.start_date < periods.period_after then 1 else 0 end) as started_family_support
+    from {{ ref('int_treatment_modalities') }} as m
+    inner join periods
+        on
+            periods.period_type in ('month', 'rolling_12m')
+            and (
+                (m.start_date >= periods.period_start and m.start_date < periods.period_after)
+                or (m.referral_date >= periods.period_start and m.referral_date < periods.period_after)
+            )
+    where m.setting = 'COMMUNITY'
+        and m.modality in ('RECOV', 'MUTAID', 'FAMSUP')
+    group by periods.period_type, periods.period, m.person_key
 ),
 
 people_in_period as (

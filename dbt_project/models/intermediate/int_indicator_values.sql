@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Value and 95% interval of each aggregated indicator row, by the catalogue unit:
 -- proportion (Wilson score), rates per 100 / 1,000 and ratios (Byar's Poisson interval on the
 -- observed count), means (normal approximation), medians (no interval).
