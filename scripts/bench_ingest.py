@@ -20,6 +20,11 @@ from pathlib import Path
 import duckdb
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="national")
@@ -58,11 +63,11 @@ def main() -> None:
     warehouse.unlink(missing_ok=True)
     months = landing_months(landing)
     size = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     result = materialise_ingest(
         months, landing_dir=landing, warehouse=warehouse, log_level="WARNING"
     )
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu_started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if not result.success:
         print("ingest FAILED:", *failures(result), sep="\n  ")
@@ -76,9 +81,11 @@ def main() -> None:
     print(f"files             {files} ({size / 1e6:.0f} MB)")
     print(f"rows read         {read:,} (loaded {loaded:,}, quarantined {quarantined:,})")
     print(f"ingest wall time  {elapsed:.1f} s")
+    print(f"ingest CPU time   {cpu:.1f} s (user + system; wall time suffers on a busy machine)")
     print(f"rows per second   {read / elapsed:,.0f}")
     print(f"peak memory       {peak_mb:,.0f} MB (max RSS of the ingest process)")
     print(f"warehouse         {warehouse.stat().st_size / 1e6:.0f} MB, CPUs {os.cpu_count()}")
+    print(f"load average      {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import resource
 import shutil
 import sys
@@ -87,6 +88,13 @@ def main() -> int:
     print(f"wall time        {wall:8.1f} s")
     print(f"peak memory      {tree.peak:8.0f} MB (sampled RSS of the process tree, summed)")
     print(f"peak memory      {peak_rss_mb():8.0f} MB (ru_maxrss: self + largest child)")
+    cpu = sum(
+        getattr(resource.getrusage(who), f)
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        for f in ("ru_utime", "ru_stime")
+    )
+    print(f"cpu time         {cpu:8.1f} s (user + system, self + children)")
+    print(f"load average     {os.getloadavg()[0]:8.1f} (1 min, at the end; other work slows runs)")
     print(f"output size      {size / 2**20:8.0f} MB in {result.files} landing files")
     print(f"rows written     {total:>12,} ({total / wall:,.0f} rows/s)")
     for table, rows in result.rows.items():

@@ -51,7 +51,8 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, pseudo_key: str = "") ->
             select * from src
             qualify row_number() over (
                 partition by source, record_key, seq
-                order by _delivery_month desc, event_date desc nulls last) = 1
+                order by _delivery_month desc, event_date desc nulls last,
+                    surname, forename, dob, pnc_id, prison_number, postcode_district) = 1
         ), norm as (
             select
                 source, record_key, seq,
@@ -134,7 +135,7 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, pseudo_key: str = "") ->
                 from lk_rows r join lk_{kind}_mem m using (record_key, {key_col})
                 group by {key_col}, {tup}
             )
-            select (row_number() over (order by rep) - 1)::integer as {id_col}, *,
+            select (row_number() over (order by rep, {tup}) - 1)::integer as {id_col}, *,
                 {_tuple_hash(tup)} as phash, true as is_new
             from g
             """,

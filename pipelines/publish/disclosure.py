@@ -16,7 +16,7 @@ Rules (see ``docs/publication.md``):
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -73,102 +73,129 @@ def primary_suppression(indicators: pl.DataFrame, catalogue: pl.DataFrame) -> pl
     return frame.select(mask.fill_null(False).alias("primary"))["primary"]
 
 
-def _parents(indicators: pl.DataFrame, geography: pl.DataFrame | None) -> dict[str, str]:
-    """Child geography code -> parent code (England for everything when no hierarchy given)."""
-    codes = indicators.filter(pl.col("geography_type") != "england")["geography_code"].unique()
-    parents = dict.fromkeys(codes.to_list(), ENGLAND_CODE)
+@dataclass(frozen=True)
+class Relations:
+    """Additive relations in sparse form: entry k says row ``cell[k]`` takes part in relation
+    ``rel[k]`` with coefficient ``sign[k]`` (+1 the total, -1 a part): sum(sign * count) = 0."""
+
+    rel: np.ndarray
+    cell: np.ndarray
+    sign: np.ndarray
+    count: int
+
+    def members(self) -> list[list[int]]:
+        """Each relation as [total, parts...] (for tests and inspection)."""
+        out: list[list[int]] = [[] for _ in range(self.count)]
+        for r, c, sign in zip(self.rel, self.cell, self.sign, strict=True):
+            if sign > 0:
+                out[r].insert(0, int(c))
+            else:
+                out[r].append(int(c))
+        return out
+
+
+def _parent_codes(rows: pl.DataFrame, geography: pl.DataFrame | None) -> pl.DataFrame:
+    """Child geography code -> parent code (England for any area without a known parent)."""
+    codes = rows.filter(pl.col("geography_type") != "england").select("geography_code").unique()
     if geography is not None:
-        for child, parent in geography.select("geography_code", "parent_code").iter_rows():
-            if child in parents and parent:
-                parents[child] = parent
-    return parents
+        known = geography.select("geography_code", "parent_code").filter(
+            pl.col("parent_code").is_not_null()
+        )
+        codes = codes.join(known, on="geography_code", how="left")
+    else:
+        codes = codes.with_columns(pl.lit(None, pl.Utf8).alias("parent_code"))
+    return codes.with_columns(pl.col("parent_code").fill_null(ENGLAND_CODE))
 
 
-def relations(indicators: pl.DataFrame, geography: pl.DataFrame | None = None) -> list[list[int]]:
-    """Additive relations as lists of row positions (first the total, then its parts).
+def relations(indicators: pl.DataFrame, geography: pl.DataFrame | None = None) -> Relations:
+    """The additive relations between rows (row positions of ``indicators``).
 
     Breakdown relations: per indicator, period and area, the ``none`` row and the categories of
     one breakdown. Area relations: per indicator, period, breakdown value and child area type,
     the parent area's row and its child areas' rows.
     """
-    rows = indicators.select(KEY).with_row_index("_i")
-    parents = _parents(indicators, geography)
-    by_key: dict[tuple, int] = {}
-    breakdown_groups: dict[tuple, list[int]] = defaultdict(list)
-    area_groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, ind, period, gtype, gcode, breakdown, bvalue in rows.iter_rows():
-        by_key[(ind, period, gtype, gcode, breakdown, bvalue)] = i
-        if breakdown != "none":
-            breakdown_groups[(ind, period, gtype, gcode, breakdown)].append(i)
-        if gtype != "england":
-            area_groups[(ind, period, parents[gcode], gtype, breakdown, bvalue)].append(i)
-    parent_rows: dict[tuple, int] = {}
-    none_rows: dict[tuple, int] = {}
-    for (ind, period, gtype, gcode, breakdown, bvalue), i in by_key.items():
-        parent_rows[(ind, period, gcode, breakdown, bvalue)] = i
-        if breakdown == "none":
-            none_rows[(ind, period, gtype, gcode)] = i
-    out: list[list[int]] = []
-    for (ind, period, gtype, gcode, _breakdown), parts in breakdown_groups.items():
-        total = none_rows.get((ind, period, gtype, gcode))
-        if total is not None:
-            out.append([total, *parts])
-    for (ind, period, parent, _gtype, breakdown, bvalue), parts in area_groups.items():
-        total = parent_rows.get((ind, period, parent, breakdown, bvalue))
-        if total is not None:
-            out.append([total, *parts])
-    return out
+    rows = indicators.select(KEY).with_row_index("cell")
+    block = ["indicator_id", "period"]
+    totals = rows.filter(pl.col("breakdown") == "none").select(
+        *block, "geography_code", pl.col("cell").alias("total")
+    )
+    parts = rows.filter(pl.col("breakdown") != "none")
+    by_breakdown = parts.join(totals, on=[*block, "geography_code"], how="inner").select(
+        pl.concat_str([*block, "geography_code", "breakdown"], separator="|").alias("group"),
+        "cell",
+        "total",
+    )
+    children = rows.filter(pl.col("geography_type") != "england").join(
+        _parent_codes(rows, geography), on="geography_code", how="left"
+    )
+    parents = rows.select(
+        *block,
+        pl.col("geography_code").alias("parent_code"),
+        "breakdown",
+        "breakdown_value",
+        pl.col("cell").alias("total"),
+    )
+    by_area = children.join(
+        parents, on=[*block, "parent_code", "breakdown", "breakdown_value"], how="inner"
+    ).select(
+        pl.concat_str(
+            [*block, "parent_code", "geography_type", "breakdown", "breakdown_value"],
+            separator="|",
+        ).alias("group"),
+        "cell",
+        "total",
+    )
+    grouped = pl.concat(
+        [
+            by_breakdown.with_columns(pl.lit("b").alias("kind")),
+            by_area.with_columns(pl.lit("a").alias("kind")),
+        ]
+    ).with_columns((pl.col("kind") + pl.col("group")).alias("group"))
+    grouped = grouped.with_columns(pl.col("group").rank("dense").cast(pl.Int64).sub(1).alias("rel"))
+    entries = pl.concat(
+        [
+            grouped.select("rel", "cell", pl.lit(-1, pl.Int8).alias("sign")),
+            grouped.select(
+                "rel", pl.col("total").alias("cell"), pl.lit(1, pl.Int8).alias("sign")
+            ).unique(),
+        ]
+    ).sort("rel", "sign", "cell", descending=[False, True, False])
+    count = int(grouped["rel"].max() + 1) if grouped.height else 0
+    return Relations(
+        entries["rel"].to_numpy(),
+        entries["cell"].cast(pl.Int64).to_numpy(),
+        entries["sign"].to_numpy().astype(float),
+        count,
+    )
 
 
-def determined_cells(relation_rows: list[list[int]], withheld: np.ndarray) -> set[int]:
+def determined_cells(relations: Relations, withheld: np.ndarray, seed: int = 0) -> np.ndarray:
     """Withheld rows whose values follow exactly from the relations and the published cells.
 
-    Each relation reads ``total - sum(parts) = 0``; published cells move to the right-hand side,
-    so a withheld cell is determined exactly when its unit vector lies in the row space of the
-    relations restricted to withheld cells (its null-space component is zero).
+    Published cells move to the right-hand side, leaving ``A x = b`` over withheld cells. A cell
+    is determined exactly when every solution agrees on it, i.e. when the null space of ``A`` is
+    zero in its coordinate. Random vectors projected onto the null space (sparse least squares)
+    are non-zero there with probability one otherwise; two are used, and a cell counts as
+    determined only when both vanish.
     """
-    reduced = []
-    for rel in relation_rows:
-        terms = [(i, 1.0 if k == 0 else -1.0) for k, i in enumerate(rel) if withheld[i]]
-        if terms:
-            reduced.append(terms)
-    groups = _components(reduced)
-    out: set[int] = set()
-    for rels in groups:
-        cells = sorted({i for terms in rels for i, _ in terms})
-        pos = {c: j for j, c in enumerate(cells)}
-        matrix = np.zeros((len(rels), len(cells)))
-        for r, terms in enumerate(rels):
-            for i, sign in terms:
-                matrix[r, pos[i]] = sign
-        _, singular, vt = np.linalg.svd(matrix)
-        rank = int((singular > 1e-9).sum())
-        null = vt[rank:]
-        for c, j in pos.items():
-            if null.shape[0] == 0 or np.abs(null[:, j]).max() < 1e-9:
-                out.add(c)
-    return out
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import lsqr
 
-
-def _components(reduced: list[list[tuple[int, float]]]) -> list[list[list[tuple[int, float]]]]:
-    """Group relations that share withheld cells (each group is solved on its own)."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for terms in reduced:
-        first = find(terms[0][0])
-        for i, _ in terms[1:]:
-            parent[find(i)] = first
-    groups: dict[int, list] = defaultdict(list)
-    for terms in reduced:
-        groups[find(terms[0][0])].append(terms)
-    return [groups[k] for k in sorted(groups)]
+    keep = withheld[relations.cell]
+    cells = np.unique(relations.cell[keep])
+    if cells.size == 0:
+        return cells
+    column = np.searchsorted(cells, relations.cell[keep])
+    rel_ids, row = np.unique(relations.rel[keep], return_inverse=True)
+    matrix = csr_matrix((relations.sign[keep], (row, column)), shape=(rel_ids.size, cells.size))
+    rng = np.random.default_rng(seed)
+    vanishing = np.ones(cells.size, dtype=bool)
+    for _ in range(2):
+        x = rng.standard_normal(cells.size)
+        y = lsqr(matrix.T, x, atol=1e-14, btol=1e-14, iter_lim=20 * cells.size + 100)[0]
+        z = x - matrix.T @ y
+        vanishing &= np.abs(z) < 1e-7
+    return cells[vanishing]
 
 
 def _size_key(indicators: pl.DataFrame) -> np.ndarray:
@@ -179,68 +206,70 @@ def _size_key(indicators: pl.DataFrame) -> np.ndarray:
     return np.where(size > 0, size, np.inf)
 
 
-def secondary_suppression(
-    withheld: np.ndarray, relation_rows: list[list[int]], size: np.ndarray
+def _complements(
+    relations: Relations, withheld: np.ndarray, size: np.ndarray, rels: np.ndarray
 ) -> np.ndarray:
-    """Extend ``withheld`` until no withheld cell can be recovered from the relations."""
+    """For each relation in ``rels``, its smallest published cell (none if all are withheld)."""
+    wanted = np.zeros(relations.count, dtype=bool)
+    wanted[rels] = True
+    candidate = wanted[relations.rel] & ~withheld[relations.cell]
+    rel, cell = relations.rel[candidate], relations.cell[candidate]
+    order = np.lexsort((cell, size[cell], rel))
+    rel, cell = rel[order], cell[order]
+    first = np.ones(rel.size, dtype=bool)
+    first[1:] = rel[1:] != rel[:-1]
+    return cell[first]
+
+
+def secondary_suppression(
+    withheld: np.ndarray, relations: Relations, size: np.ndarray
+) -> np.ndarray:
+    """Extend ``withheld`` until no withheld cell can be recovered from the relations.
+
+    First no relation may hold exactly one withheld cell (its smallest published cell joins
+    it); then any cell still determined through chains of relations gets a complement in a
+    relation of its own, or failing that in any relation of its connected group that still
+    has a published cell.
+    """
     withheld = withheld.copy()
-
-    def complement(rel: list[int]) -> bool:
-        candidates = [i for i in rel if not withheld[i]]
-        if not candidates:
-            return False
-        withheld[min(candidates, key=lambda i: (size[i], i))] = True
-        return True
-
-    by_cell: dict[int, list[int]] = defaultdict(list)
-    for r, rel in enumerate(relation_rows):
-        for i in rel:
-            by_cell[i].append(r)
-    pending = set(range(len(relation_rows)))
     while True:
-        while pending:
-            touched: set[int] = set()
-            for r in sorted(pending):
-                rel = relation_rows[r]
-                if sum(1 for i in rel if withheld[i]) == 1:
-                    before = withheld.copy()
-                    if complement(rel):
-                        for i in np.flatnonzero(withheld & ~before):
-                            touched.update(by_cell[int(i)])
-            pending = touched
-        determined = determined_cells(relation_rows, withheld)
-        for cell in sorted(determined):
-            r = _nearest_open_relation(cell, relation_rows, by_cell, withheld)
-            if r is not None:
-                before = withheld.copy()
-                complement(relation_rows[r])
-                for i in np.flatnonzero(withheld & ~before):
-                    pending.update(by_cell[int(i)])
-        if not pending:
+        while True:
+            counts = np.bincount(
+                relations.rel, weights=withheld[relations.cell], minlength=relations.count
+            )
+            single = np.flatnonzero(counts == 1)
+            chosen = _complements(relations, withheld, size, single)
+            if chosen.size == 0:
+                break
+            withheld[chosen] = True
+        determined = determined_cells(relations, withheld)
+        if determined.size == 0:
             return withheld
+        involved = np.unique(relations.rel[np.isin(relations.cell, determined)])
+        chosen = _complements(relations, withheld, size, involved)
+        if chosen.size == 0:
+            chosen = _complements(
+                relations, withheld, size, _group_relations(relations, withheld, determined)
+            )
+        if chosen.size == 0:
+            return withheld  # nothing left to withhold around these cells
+        withheld[chosen] = True
 
 
-def _nearest_open_relation(
-    cell: int, relation_rows: list[list[int]], by_cell: dict[int, list[int]], withheld: np.ndarray
-) -> int | None:
-    """The relation closest to ``cell`` (through withheld cells) that still has a published cell."""
-    seen_cells, seen_rels = {cell}, set()
-    frontier = [cell]
-    while frontier:
-        next_frontier = []
-        for c in frontier:
-            for r in by_cell[c]:
-                if r in seen_rels:
-                    continue
-                seen_rels.add(r)
-                if not all(withheld[i] for i in relation_rows[r]):
-                    return r
-                for i in relation_rows[r]:
-                    if i not in seen_cells:
-                        seen_cells.add(i)
-                        next_frontier.append(i)
-        frontier = sorted(next_frontier)
-    return None
+def _group_relations(relations: Relations, withheld: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Relations reachable from ``cells`` through withheld cells (relation-cell graph)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    keep = withheld[relations.cell]
+    nodes = relations.count + withheld.size  # relations first, then cells
+    edges = coo_matrix(
+        (np.ones(int(keep.sum())), (relations.rel[keep], relations.count + relations.cell[keep])),
+        shape=(nodes, nodes),
+    )
+    _, label = connected_components(edges, directed=False)
+    targets = np.unique(label[relations.count + cells])
+    return np.flatnonzero(np.isin(label[: relations.count], targets))
 
 
 def apply_disclosure_control(
@@ -257,9 +286,9 @@ def apply_disclosure_control(
     mature = (frame["status"] != "not_yet_mature").to_numpy()
     primary = primary_suppression(frame, catalogue).to_numpy() & mature
     rels = relations(frame, geography)
-    # Immature periods are withheld whole, so relations never cross them; treat them as
-    # unavailable (not withheld) when counting.
-    rels = [rel for rel in rels if all(mature[i] for i in rel)]
+    # Immature periods are withheld whole (and relations never cross periods): leave them out.
+    keep = mature[rels.cell]
+    rels = Relations(rels.rel[keep], rels.cell[keep], rels.sign[keep], rels.count)
     withheld = secondary_suppression(primary, rels, _size_key(frame))
     mins = frame.select("indicator_id").join(
         catalogue.select("indicator_id", "min_denominator"),

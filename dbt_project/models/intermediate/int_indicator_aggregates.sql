@@ -38,7 +38,8 @@ grouped as (
                     {%- endif %} as median_value,
                     sum(unit_count) as unit_count
                 from {{ ref('int_indicator_cells') }}
-                where {% if not median %}not {% endif %}is_median
+                where
+                    is_median = {{ 'true' if median else 'false' }}
                     and {{ geography_column }} is not null
                 group by
                     indicator_id, period_type, period, start_index, end_index,
@@ -60,7 +61,8 @@ aggregated as (
 ),
 
 access as (
-    select * from aggregated where indicator_id = 'so03_treatment_access_with_need'
+    select * from aggregated
+    where indicator_id = 'so03_treatment_access_with_need'
 ),
 
 access_ratio as (

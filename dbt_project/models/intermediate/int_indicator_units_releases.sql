@@ -28,33 +28,33 @@ reoffending as (
 ),
 
 {% for cte, condition in [('need', 'true'), ('treated', 'c.in_treatment')] %}
-{{ cte }}_in_period as (
-    select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        c.*,
-        row_number() over (
-            partition by periods.period_type, periods.period, c.person_key
-            order by c.release_date, c.release_id
-        ) as release_rank
-    from {{ ref('int_continuity_of_care') }} as c
-    inner join {{ ref('int_periods') }} as periods
-        on periods.period_type in ('release_cohort', 'rolling_12m')
-            and c.release_month_index between periods.start_index and periods.end_index
-    where not c.is_deported
-        and {{ is_adult('c.age_at_release') }}
-        and {{ condition }}
-),
+    {{ cte }}_in_period as (
+        select
+            periods.period_type,
+            periods.period,
+            periods.start_index,
+            periods.end_index,
+            c.*,
+            row_number() over (
+                partition by periods.period_type, periods.period, c.person_key
+                order by c.release_date, c.release_id
+            ) as release_rank
+        from {{ ref('int_continuity_of_care') }} as c
+        inner join {{ ref('int_periods') }} as periods
+            on periods.period_type in ('release_cohort', 'rolling_12m')
+                and c.release_month_index between periods.start_index and periods.end_index
+        where not c.is_deported
+            and {{ is_adult('c.age_at_release') }}
+            and {{ condition }}
+    ),
 
-{{ cte }} as (
-    select
-        *,
-        age_at_release as age
-    from {{ cte }}_in_period
-    where release_rank = 1
-){% if loop.first %},{% endif %}
+    {{ cte }} as (
+        select
+            *,
+            age_at_release as age
+        from {{ cte }}_in_period
+        where release_rank = 1
+    ){% if loop.first %},{% endif %}
 {% endfor %}
 
 {{ indicator_units('reoffending', 'so04_proven_reoffending_rate', flag('is_reoffender')) }}

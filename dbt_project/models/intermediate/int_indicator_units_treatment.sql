@@ -75,11 +75,17 @@ modalities_in_period as (
         periods.period,
         m.person_key,
         max(case when m.modality in ('RECOV', 'MUTAID') and m.start_date >= periods.period_start
-            and m.start_date < periods.period_after then 1 else 0 end) as had_peer_support,
+                and m.start_date < periods.period_after then 1
+            else 0
+        end) as had_peer_support,
         max(case when m.modality = 'FAMSUP' and m.referral_date >= periods.period_start
-            and m.referral_date < periods.period_after then 1 else 0 end) as referred_family_support,
+                and m.referral_date < periods.period_after then 1
+            else 0
+        end) as referred_family_support,
         max(case when m.modality = 'FAMSUP' and m.start_date >= periods.period_start
-            and m.start_date < periods.period_after then 1 else 0 end) as started_family_support
+                and m.start_date < periods.period_after then 1
+            else 0
+        end) as started_family_support
     from {{ ref('int_treatment_modalities') }} as m
     inner join periods
         on
