@@ -197,10 +197,16 @@ def test_ci_indicators_cover_the_model(ci_built: Path) -> None:
 
 
 def test_ci_indicators_match_truth(ci_built: Path, ci_synth: Path) -> None:
-    """Fast accuracy check on the ci preset (the demo-preset acceptance test is slow)."""
+    """Fast accuracy smoke check on the ci preset: its only mature re-offending period is one
+    monthly cohort of about 30 people, so tolerances are 3 pp / 10% here; the acceptance test
+    (2 pp / 5%) runs on the demo preset."""
     from pipelines.transform.accuracy import compare
 
     comparisons = compare(ci_built, ci_synth / "truth")
     assert all(c.truth is not None and c.published is not None for c in comparisons)
-    outside = [(c.indicator_id, c.published, c.truth) for c in comparisons if not c.within]
+    outside = [
+        (c.indicator_id, c.published, c.truth)
+        for c in comparisons
+        if not c.within_tolerance(0.03, 0.10)
+    ]
     assert outside == []

@@ -15,7 +15,7 @@ from pipelines.linkage.runner import ingest_identity, materialise_linkage
 
 KEY = "test-linkage-demo-key"
 # Floors a little under the figures achieved on the demo preset (seed 42); see docs/linkage.md.
-PAIR_F1_FLOORS = {"named~named": 0.99, "ndtms~others": 0.95}
+PAIR_F1_FLOORS = {"named~named": 0.995, "ndtms~others": 0.985}
 
 
 def _build(folder: Path, synth: Path) -> None:

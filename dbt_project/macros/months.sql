@@ -16,9 +16,13 @@
     )
 {%- endmacro %}
 
-{#- Whole years between a birth year/month and a date (to the month; null if unknown). -#}
+{#- Whole years between a birth year/month and a date. Only year and month of birth leave the
+    identity schema, so a birthday is taken as the 16th of the birth month (null if unknown). -#}
 {% macro age_in_years(birth_year, birth_month, date_expr) -%}
-    cast(floor(({{ month_index(date_expr) }} - ({{ birth_year }} * 12 + coalesce({{ birth_month }}, 7) - 1)) / 12.0) as integer)
+    cast(floor((
+        {{ month_index(date_expr) }} - ({{ birth_year }} * 12 + coalesce({{ birth_month }}, 7) - 1)
+        - case when extract(day from {{ date_expr }}) < 16 then 1 else 0 end
+    ) / 12.0) as integer)
 {%- endmacro %}
 
 {% macro age_band(age_expr) -%}

@@ -102,6 +102,36 @@ def _store_edges(
     con.unregister("lk_pairs_arrow")
 
 
+def _candidates(
+    con: duckdb.DuckDBPyConnection, population: pa.Table, keys: tuple[tuple[str, str], ...]
+) -> pa.Table:
+    """The new profiles and those sharing a blocking key with one (all when all are new)."""
+    con.register("lk_population", population)
+    try:
+        new = con.execute("select count(*) from lk_population where is_new").fetchall()[0][0]
+        if new == population.num_rows:
+            return population
+        if new == 0:
+            return population.slice(0, 0)
+        parts = ["select unique_id from lk_population where is_new"]
+        for left, right in keys:
+            lcols, rcols = left.split(";"), right.split(";")
+            names = [f"k{i}" for i in range(len(lcols))]
+            keyed = ", ".join(f"{c} as {n}" for c, n in zip(rcols, names, strict=True))
+            on = " and ".join(f"{c} = n.{n}" for c, n in zip(lcols, names, strict=True))
+            parts.append(
+                f"select unique_id from lk_population semi join"
+                f" (select distinct {keyed} from lk_population where is_new) n on {on}"
+            )
+        return con.sql(
+            "select * from lk_population where unique_id in ("
+            + " union ".join(parts)
+            + ") order by unique_id"
+        ).to_arrow_table()
+    finally:
+        con.unregister("lk_population")
+
+
 def _remember_profiles(con: duckdb.DuckDBPyConnection, model: str, table: str) -> None:
     """Record the profiles just scored, so later runs score only profiles never seen."""
     con.execute(
@@ -174,14 +204,16 @@ def link(
     lap("deterministic")
 
     # 2. Splink on named profiles: pairs with a new profile, not already in one group
-    profiles = named_profiles(con, ", p.is_new, g.lab as grp")
+    population = named_profiles(con, ", p.is_new, g.lab as grp")
+    profiles = _candidates(con, population, models.NAMED_KEYS)
     pairs = score_pairs(
         profiles,
         models.load_model(models.NAMED),
         models.NAMED_BLOCKING,
         "(l.is_new or r.is_new) and l.grp <> r.grp",
         thresholds.store_floor,
-        _prior_scale(models.NAMED, profiles.num_rows),
+        _prior_scale(models.NAMED, population.num_rows),
+        population,
     )
     summary.named_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "named", "lk_named_prof", "pid", month)
@@ -222,14 +254,16 @@ def link(
     # 4. NDTMS: initials profiles of NDTMS and named records, scored where one side is NDTMS
     n_nd = con.execute("select count(*) from lk_nd_prof").fetchall()[0][0]
     summary.ndtms_profiles = n_nd
-    nd_profiles = ndtms_profiles(con, ", p.is_new")
+    nd_population = ndtms_profiles(con, ", p.is_new")
+    nd_profiles = _candidates(con, nd_population, models.NDTMS_KEYS)
     pairs = score_pairs(
         nd_profiles,
         models.load_model(models.NDTMS),
         models.NDTMS_BLOCKING,
         "(l.is_new or r.is_new) and (l.kind = 'ndtms' or r.kind = 'ndtms')",
         thresholds.store_floor,
-        _prior_scale(models.NDTMS, nd_profiles.num_rows),
+        _prior_scale(models.NDTMS, nd_population.num_rows),
+        nd_population,
     )
     summary.ndtms_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "ndtms", "lk_nd_prof", "iid", month)

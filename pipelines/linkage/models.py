@@ -47,6 +47,26 @@ NDTMS_BLOCKING = (
     " and day(l.dob) = month(r.dob) and month(l.dob) = day(r.dob)",  # day/month transposed
 )
 
+#: Equality keys of the blocking rules (left ; right expressions, ``;``-separated): a month's
+#: run sends Splink only the new profiles and the profiles sharing one of these keys with one.
+NAMED_KEYS = (
+    ("dob;pc", "dob;pc"),
+    ("dob;left(forename, 2);left(surname, 2)", "dob;left(forename, 2);left(surname, 2)"),
+    ("dob;left(forename, 1);left(surname, 1)", "dob;left(surname, 1);left(forename, 1)"),
+    ("forename;surname", "forename;surname"),
+    ("surname;pc;year(dob)", "surname;pc;year(dob)"),
+    ("forename;pc;year(dob)", "forename;pc;year(dob)"),
+    ("prison_number", "prison_number"),
+    ("pnc", "pnc"),
+)
+NDTMS_KEYS = (
+    ("dob;sex;f1", "dob;sex;f1"),
+    ("dob;s1", "dob;s1"),
+    ("dob;f1;s1", "dob;s1;f1"),
+    ("initials;pc;year(dob)", "initials;pc;year(dob)"),
+    ("initials;sex;year(dob);day(dob);month(dob)", "initials;sex;year(dob);month(dob);day(dob)"),
+)
+
 #: Training blocking rules for EM (each leaves the other comparisons free to be estimated).
 NAMED_EM_BLOCKING = (
     "l.dob = r.dob",

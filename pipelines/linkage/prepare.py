@@ -131,8 +131,8 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, pseudo_key: str = "") ->
             f"""
             create or replace temp table lk_{kind}_prof as
             with g as (
-                select {key_col}, {tup}, min(m.record_key) as rep
-                from lk_rows r join lk_{kind}_mem m using (record_key, {key_col})
+                select {key_col}, {tup}, min(record_key) as rep
+                from lk_rows where {key_col} is not null
                 group by {key_col}, {tup}
             )
             select (row_number() over (order by rep, {tup}) - 1)::integer as {id_col}, *,

@@ -18,6 +18,17 @@ from pipelines.linkage.models import runtime_settings
 log = logging.getLogger(__name__)
 
 
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    return sorted(
+        {
+            level["tf_adjustment_column"]
+            for comparison in model["comparisons"]
+            for level in comparison["comparison_levels"]
+            if level.get("tf_adjustment_column")
+        }
+    )
+
+
 def score_pairs(
     profiles: pa.Table,
     model: dict[str, Any],
@@ -25,11 +36,14 @@ def score_pairs(
     extra: str,
     floor: float,
     prior_scale: float = 1.0,
+    population: pa.Table | None = None,
 ) -> pa.Table:
     """Pairs (``unique_id_l``, ``unique_id_r``, ``match_probability``) at or above ``floor``.
 
     ``extra`` restricts every blocking rule (e.g. only pairs with a new record); ``prior_scale``
-    rescales the trained prior for a population of a different size.
+    rescales the trained prior for a population of a different size. ``population`` (default
+    ``profiles``) is the table term frequencies are taken from, so scoring a subset of
+    candidates gives the same probabilities as scoring everything.
     """
     empty = pa.table(
         {
@@ -45,8 +59,19 @@ def score_pairs(
     settings["probability_two_random_records_match"] = min(max(prior, 1e-12), 0.5)
     con = duckdb.connect()
     try:
-        sdf = DuckDBAPI(connection=con).register(profiles, table_name="lk_input")
+        api = DuckDBAPI(connection=con)
+        sdf = api.register(profiles, table_name="lk_input")
         linker = Linker(sdf, settings, log_level=logging.WARNING)
+        con.register("lk_population", population if population is not None else profiles)
+        for column in _tf_columns(settings):
+            tf = con.sql(
+                f"select {column}, count(*)::double"
+                f" / (select count({column}) from lk_population) as tf_{column}"
+                f" from lk_population where {column} is not null group by {column}"
+            ).to_arrow_table()
+            linker.table_management.register_term_frequency_lookup(
+                api.register(tf, table_name=f"lk_tf_{column}"), column
+            )
         predictions = linker.inference.predict(
             threshold_match_probability=floor, warning_mode="never"
         )

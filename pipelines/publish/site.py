@@ -120,9 +120,16 @@ def write_release_page(
         .sort("geography_type", "geography_name", "geography_code")
     )
     area_options = [[c, f"{n} ({t.replace('_', ' ')})"] for t, c, n in areas.iter_rows()]
+    latest = tidy.filter(pl.col("status") != "not_yet_mature").join(
+        tidy.filter(pl.col("status") != "not_yet_mature")
+        .group_by("indicator_id", "period_type")
+        .agg(pl.col("period").max()),
+        on=["indicator_id", "period_type", "period"],
+        how="semi",
+    )
     payload = {
         "columns": PAGE_COLUMNS,
-        "rows": tidy.select(PAGE_COLUMNS).rows(),
+        "rows": latest.select(PAGE_COLUMNS).rows(),
         "indicators": indicators,
         "areas": area_options,
         "charts": sorted(p.stem for p in charts),
@@ -147,7 +154,9 @@ def write_release_page(
 <h2>Downloads</h2>
 <ul id="downloads">{links}</ul>
 <details><summary>Charts</summary><ul id="chart-links">{chart_links}</ul></details>
-<h2>Explore</h2>
+<h2>Explore the latest period</h2>
+<p>The table shows each indicator's latest published period (of each period type); the
+downloads hold every period.</p>
 <form onsubmit="return false">
 <label for="indicator">Indicator</label>
 <select id="indicator"><option value="">All indicators</option></select>

@@ -40,6 +40,28 @@ NUMERIC = ["Numerator", "Denominator", "Value", "Lower 95% confidence limit"]
 NUMERIC += ["Upper 95% confidence limit"]
 
 
+#: Mature periods of each period type kept in the workbook (the CSV has the full history).
+WORKBOOK_PERIODS = 12
+
+
+def latest_periods(published: pl.DataFrame, keep: int) -> pl.DataFrame:
+    """Rows of the latest ``keep`` mature periods of each indicator and period type."""
+    mature = published.filter(pl.col("status") != "not_yet_mature")
+    ranks = (
+        mature.select("indicator_id", "period_type", "period")
+        .unique()
+        .with_columns(
+            pl.col("period")
+            .rank("dense", descending=True)
+            .over("indicator_id", "period_type")
+            .alias("_rank")
+        )
+        .filter(pl.col("_rank") <= keep)
+        .drop("_rank")
+    )
+    return mature.join(ranks, on=["indicator_id", "period_type", "period"], how="semi")
+
+
 def _cells(series: pd.Series) -> pd.Series:
     """Numbers as numbers (so spreadsheets can sort them), symbols as text."""
 
@@ -77,7 +99,9 @@ def _indicator_sheet(rows: pl.DataFrame, entry: dict) -> gpt.GPTable:
             f"Sub-outcome {entry['sub_outcome_id']}: {entry['sub_outcome_name']} "
             f"(primary outcome {entry['primary_outcome']}).",
             f"{entry['definition']}{proxy}",
-            f"Value unit: {unit}. Latest mature period: {entry['maturity_period']}.",
+            f"Value unit: {unit}. Latest mature period: {entry['maturity_period']}. "
+            f"The latest {WORKBOOK_PERIODS} mature periods of each period type; the CSV files "
+            "hold the full history.",
             "Symbols: [c] confidential, [u] denominator below minimum, [x] not yet available, "
             "[z] not applicable (see the Symbols sheet).",
         ],
@@ -113,6 +137,7 @@ def write_workbook(
         source="Source: Analysis Function guidance on symbols in tables",
         scope="All tables",
     )
+    published = latest_periods(published, WORKBOOK_PERIODS)
     for entry in catalogue.sort("indicator_id").iter_rows(named=True):
         rows = published.filter(pl.col("indicator_id") == entry["indicator_id"])
         if rows.is_empty():
@@ -154,6 +179,7 @@ def write_workbook(
             cover=cover,
             notes_table=notes,
             contentsheet_options={"additional_elements": ["subtitles"]},
+            auto_width=False,
         )
     year, month = (int(x) for x in release_month.split("-"))
     workbook.set_properties(

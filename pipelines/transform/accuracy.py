@@ -63,7 +63,12 @@ class Comparison:
 
     @property
     def within(self) -> bool:
-        return self.error is not None and self.error <= self.tolerance
+        return self.within_tolerance(PROPORTION_TOLERANCE, RELATIVE_TOLERANCE)
+
+    def within_tolerance(self, proportion: float, relative: float) -> bool:
+        """Error within ``proportion`` (absolute, for proportions) or ``relative`` (others)."""
+        limit = proportion if self.unit == "proportion" else relative
+        return self.error is not None and self.error <= limit
 
 
 def catalogue() -> list[dict[str, str]]:
@@ -237,7 +242,7 @@ def _reoffending_sql(ind: str, ws: str, we: str) -> str:
         "so04_reoffences_per_100": f"{base} select sum(k), count(*), 100.0 * sum(k) / count(*) from u",
         "so04_reoffences_per_reoffender": f"{base} select sum(k), count(*), avg(k) from u where k > 0",
         "so04_serious_reoffending_rate": f"{base} select sum(serious::int), count(*), avg(serious::int) from u",
-        "so04_seriousness_change": f"{base} select sum(change), count(change), avg(change) from u where k > 0",
+        "so04_seriousness_escalation": f"{base} select sum((change > 0)::int), count(change), avg((change > 0)::int) from u where k > 0 and change is not null",
         "so04_days_to_first_reoffence": f"{base} select null, count(*), quantile_cont(days, 0.5) from u where k > 0",
     }[ind]
 

@@ -72,9 +72,8 @@ union all
 union all
 {{ indicator_units('reoffending', 'so04_serious_reoffending_rate', flag('has_serious_reoffence')) }}
 union all
-{{ indicator_units('reoffending', 'so04_seriousness_change', 'seriousness_change',
-    where='is_reoffender and seriousness_change is not null',
-    num_sq='seriousness_change * seriousness_change') }}
+{{ indicator_units('reoffending', 'so04_seriousness_escalation', flag('seriousness_change > 0'),
+    where='is_reoffender and seriousness_change is not null') }}
 union all
 {{ indicator_units('reoffending', 'so04_days_to_first_reoffence', 'null',
     where='is_reoffender', measure='days_to_first_reoffence') }}
