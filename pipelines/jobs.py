@@ -13,7 +13,7 @@ monthly_job = dg.define_asset_job(
 
 # Runs on the 5th of each month for the previous (complete) month. Stopped until switched on.
 monthly_schedule = dg.build_schedule_from_partitioned_job(
-    monthly_job, day_of_month=5, hour_of_day=6, minute_of_hour=0, execution_timezone="Europe/London"
+    monthly_job, day_of_month=5, hour_of_day=6, minute_of_hour=0
 )
 
 defs = dg.Definitions(jobs=[monthly_job], schedules=[monthly_schedule])

@@ -52,7 +52,7 @@ def test_broken_indicator_fails_the_run_and_leaves_the_previous_release(tmp_path
     )
     result = run_publication(tmp_path, indicators=broken, instance=instance)
     assert not result.success
-    assert failed_checks(result) == ["marts/fct_indicators:gx_indicators"]
+    assert failed_checks(result) == ["fct_indicators:gx_indicators"]
     assert not (tmp_path / "publications" / MONTHS[-1]).exists()
     assert tree_bytes(tmp_path / "publications") == before
     assert previous.exists()
@@ -71,7 +71,7 @@ def test_broken_indicator_fails_the_run_and_leaves_the_previous_release(tmp_path
     )
     assert not alone.success
     failure = next(e for e in alone.all_events if e.event_type_value == "STEP_FAILURE")
-    assert "marts/fct_indicators:gx_indicators failed" in failure.event_specific_data.error.message
+    assert "fct_indicators:gx_indicators failed" in failure.event_specific_data.error.message
     assert tree_bytes(tmp_path / "publications") == before
 
 
@@ -80,7 +80,7 @@ def test_missing_indicator_is_caught(tmp_path):
         tmp_path, indicators=sample_indicators(1).filter(pl.col("indicator_id") != "T04")
     )
     assert not result.success
-    assert "marts/fct_indicators:gx_indicator_presence" in failed_checks(result)
+    assert "fct_indicators:gx_indicator_presence" in failed_checks(result)
     assert not (tmp_path / "publications" / MONTHS[-1]).exists()
 
 
@@ -90,7 +90,7 @@ def test_coverage_drop_against_the_previous_release_is_caught(tmp_path):
     fewer = sample_indicators(1).filter(pl.col("geography_code") != "DMI")
     fewer = fewer.filter(~pl.col("geography_code").is_in(["HLI", "E08000021"]))
     result = run_publication(tmp_path, indicators=fewer, instance=instance)
-    assert "marts/fct_indicators:gx_indicator_coverage" in failed_checks(result)
+    assert "fct_indicators:gx_indicator_coverage" in failed_checks(result)
 
 
 def _raw_warehouse(path: Path, last_month_share: float) -> duckdb.DuckDBPyConnection:

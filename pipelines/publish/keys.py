@@ -3,7 +3,7 @@
 import dagster as dg
 
 #: The dbt mart read by publication (dagster-dbt key of ``main_marts.fct_indicators``).
-FCT_INDICATORS_KEY = dg.AssetKey(["marts", "fct_indicators"])
+FCT_INDICATORS_KEY = dg.AssetKey(["fct_indicators"])
 #: The linkage asset that writes ``linkage.spine``.
 SPINE_KEY = dg.AssetKey(["linkage", "spine"])
 #: Ingest assets are ``raw/<table>``.
