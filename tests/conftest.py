@@ -15,6 +15,16 @@ CI_SEED = 7
 DEMO_SEED = 42
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The Dagster definitions need the dbt manifest; make it once if it is missing."""
+    from pipelines.transform.project import MANIFEST_PATH
+
+    if not MANIFEST_PATH.exists():
+        from pipelines.transform.prepare import prepare_manifest
+
+        prepare_manifest()
+
+
 @pytest.fixture(scope="session")
 def shared_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """A folder shared by every xdist worker of this session."""

@@ -313,13 +313,14 @@ def link(
 
     # 5. every record -> cluster, with the rule and probability that put it there
     _final_clusters(con, n_named + n_nd, thresholds)
+    lap("clusters")
     keys = assign_keys(con, pseudo_key, month)
     summary.clusters = keys.clusters
     summary.existing_keys = keys.existing_keys
     summary.keys_changed = keys.keys_changed
     summary.merges = keys.merges
     summary.splits = keys.splits
-    lap("clusters_and_keys")
+    lap("keys")
     log.info("linkage %s: %s", month, summary)
     return summary
 
@@ -329,14 +330,19 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
     con.execute(
         f"""
         create or replace temp table lk_lab as
-        select r.source, r.record_key, r.first_seen,
-            coalesce(n.lab, m.lab, d.lab,
-                     {offset} + row_number() over (order by r.record_key)) as lab,
-            coalesce(m.attached, false) as rmdt_attached, d.p as nd_p
-        from lk_records r
-        left join lk_named_rec n using (record_key)
-        left join lk_rmdt m using (record_key)
-        left join lk_nd_rec d using (record_key);
+        with j as (
+            select r.source, r.record_key, r.first_seen, coalesce(n.lab, m.lab, d.lab) as lab,
+                coalesce(m.attached, false) as rmdt_attached, d.p as nd_p
+            from lk_records r
+            left join lk_named_rec n using (record_key)
+            left join lk_rmdt m using (record_key)
+            left join lk_nd_rec d using (record_key)
+        )
+        select * from j where lab is not null
+        union all  -- records without any usable identifier: one person each
+        select source, record_key, first_seen,
+            {offset} + row_number() over (order by record_key), rmdt_attached, nd_p
+        from j where lab is null;
 
         create or replace temp table lk_pid_p as
         select pid, max(p) as p from (
@@ -355,15 +361,16 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
             from lk_rows r join lk_lab l using (source, record_key)
             where r.npk is not null
         ), pnc as (
-            select distinct record_key from (
-                select record_key,
-                    count(distinct record_key) over (partition by lab, pnc) as n
-                from rows where pnc is not null) where n > 1
+            select distinct rows.record_key from rows join (
+                select lab, pnc from rows where pnc is not null
+                group by lab, pnc having count(distinct record_key) > 1
+            ) g using (lab, pnc)
         ), pn as (
-            select distinct record_key from (
-                select record_key,
-                    count(distinct record_key) over (partition by lab, prison_number, dob) as n
-                from rows where prison_number is not null and dob is not null) where n > 1
+            select distinct rows.record_key from rows join (
+                select lab, prison_number, dob from rows
+                where prison_number is not null and dob is not null
+                group by lab, prison_number, dob having count(distinct record_key) > 1
+            ) g using (lab, prison_number, dob)
         ), sp as (
             select m.record_key, max(p.p) as p
             from lk_named_mem m join lk_pid_p p using (pid) group by m.record_key
@@ -390,12 +397,12 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
         left join sp using (record_key) left join nd using (record_key);
 
         create or replace temp table lk_final as
-        with sized as (
-            select *, count(*) over (partition by lab) as size,
-                min(record_key) over (partition by lab) as cluster_id,
-                max(nd_p) over (partition by lab) as cluster_nd_p,
-                bool_or(rmdt_attached) over (partition by lab) as cluster_rmdt
-            from lk_lab
+        with clusters as (
+            select lab, count(*) as size, min(record_key) as cluster_id,
+                max(nd_p) as cluster_nd_p, bool_or(rmdt_attached) as cluster_rmdt
+            from lk_lab group by lab
+        ), sized as (
+            select * from lk_lab join clusters using (lab)
         )
         select s.source, s.record_key, s.first_seen, s.cluster_id, s.size,
             case
