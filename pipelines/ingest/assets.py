@@ -34,8 +34,9 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         landing, hasher = warehouse.landing_path(), KeyedHasher(warehouse.key())
         outcomes = []
         with warehouse.connect() as con:
-            # checkpoint once at the end, not every 16 MB of WAL while loading many months
-            con.execute("SET checkpoint_threshold = '1GB'")
+            # fewer checkpoints than every 16 MB of WAL, and a bounded DuckDB buffer pool
+            con.execute("SET checkpoint_threshold = '256MB'")
+            con.execute("SET memory_limit = '1500MB'")
             ensure_tables(con, list(CONTRACTS.values()))
             for month in months:
                 try:

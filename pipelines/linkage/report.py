@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import warnings
 from pathlib import Path
 
 import altair as alt
@@ -36,8 +37,10 @@ def _model_charts(name: str, sample: pa.Table, out: Path) -> list[str]:
     try:
         sdf = DuckDBAPI(connection=con).register(sample, table_name="lk_sample")
         linker = Linker(sdf, models.load_model(name), log_level=logging.WARNING)
-        linker.visualisations.match_weights_chart().save(str(out / names["match_weights"]))
-        linker.visualisations.m_u_parameters_chart().save(str(out / names["m_u_parameters"]))
+        with warnings.catch_warnings():  # Splink's charts repeat a selection; altair says so
+            warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
+            linker.visualisations.match_weights_chart().save(str(out / names["match_weights"]))
+            linker.visualisations.m_u_parameters_chart().save(str(out / names["m_u_parameters"]))
     finally:
         con.close()
     return list(names.values())
