@@ -328,7 +328,7 @@ class CareerSim:
         day = offence_day[rep] - np.where(first, 0, (rng.random(len(rep)) * room).astype(np.int64))
         summons = (kind[rep] != CAUTION) & (rng.random(len(rep)) < 0.2)
         arrest = np.where(
-            summons, -1, np.minimum(day + rng.integers(0, 4, len(rep)), disposal[rep])
+            summons, -(10**9), np.minimum(day + rng.integers(0, 4, len(rep)), disposal[rep])
         )
         self.offence_rows.add(
             occasion=occ[rep],

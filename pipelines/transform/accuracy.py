@@ -55,7 +55,9 @@ class Comparison:
             return None
         if self.unit == "proportion":
             return abs(self.published - self.truth)
-        return abs(self.published - self.truth) / abs(self.truth) if self.truth else math.inf
+        if not self.truth:
+            return 0.0 if self.published == self.truth else math.inf
+        return abs(self.published - self.truth) / abs(self.truth)
 
     @property
     def tolerance(self) -> float:
