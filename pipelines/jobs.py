@@ -1,13 +1,13 @@
-"""The monthly job over the whole graph and the schedule built from it."""
+"""The monthly job over the whole graph and the schedule built from it.
+
+The job is partitioned by the shared ``pipelines.partitions.MONTHLY`` of its assets.
+"""
 
 import dagster as dg
-
-from pipelines.partitions import MONTHLY
 
 monthly_job = dg.define_asset_job(
     "monthly_outcomes",
     selection=dg.AssetSelection.all(),
-    partitions_def=MONTHLY,
     description="Ingest -> linkage -> dbt -> quality gate -> publication for a delivery month.",
 )
 

@@ -43,11 +43,13 @@ def run_pipeline(
     months: list[str] | None = None,
     instance: dg.DagsterInstance | None = None,
     run_config: dict | None = None,
+    publish: bool = True,
 ) -> RunOutcome:
     """Materialise every asset for the given months (default: all months delivered), in one run.
 
     Every asset is monthly-partitioned with a single-run backfill policy, so one run covers the
     whole range; ingest loads each month in order and the rest compute as of the last month.
+    ``publish=False`` stops after the marts and their checks (no release, no snapshot).
     """
     from pipelines.ingest.landing import landing_months
     from pipelines.transform.prepare import prepare_manifest
@@ -69,8 +71,15 @@ def run_pipeline(
         "dagster/asset_partition_range_end": months[-1],
     }
     log.info("running %s for %s..%s (%d months)", JOB_NAME, months[0], months[-1], len(months))
+    selection = None
+    if not publish:
+        selection = [k for k in defs.resolve_all_asset_keys() if k.path[0] != "publication"]
     result = job.execute_in_process(
-        instance=instance, tags=tags, raise_on_error=False, run_config=run_config or {}
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
+        run_config=run_config or {},
+        asset_selection=selection,
     )
     outcome = RunOutcome(months=months, success=result.success)
     for event in result.all_events:

@@ -61,7 +61,7 @@ def demo_synth(shared_root: Path) -> Path:
     )
 
 
-def run_full_pipeline(synth_dir: Path, out: Path) -> None:
+def run_full_pipeline(synth_dir: Path, out: Path, publish: bool = True) -> None:
     """Run the whole graph over ``synth_dir/landing`` into ``out`` (warehouse, publications)."""
     import dagster as dg
 
@@ -69,7 +69,7 @@ def run_full_pipeline(synth_dir: Path, out: Path) -> None:
     from pipelines.settings import Settings
 
     settings = Settings(data_dir=out, landing_dir=synth_dir / "landing")
-    outcome = run_pipeline(settings, instance=dg.DagsterInstance.ephemeral())
+    outcome = run_pipeline(settings, instance=dg.DagsterInstance.ephemeral(), publish=publish)
     if not outcome.success:
         raise RuntimeError(f"pipeline failed: {outcome.failed_steps} {outcome.failed_checks}")
 
@@ -82,5 +82,8 @@ def ci_warehouse(shared_root: Path, ci_synth: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(shared_root: Path, demo_synth: Path) -> Path:
-    """The whole pipeline over the ``demo`` preset; returns the data folder."""
-    return build_once(shared_root, "demo_run", lambda out: run_full_pipeline(demo_synth, out))
+    """The pipeline up to the marts and their checks over the ``demo`` preset (the release step
+    is exercised on ``ci``); returns the data folder."""
+    return build_once(
+        shared_root, "demo_run", lambda out: run_full_pipeline(demo_synth, out, publish=False)
+    )
