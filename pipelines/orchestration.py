@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,14 +30,28 @@ class RunOutcome:
     release_dir: Path | None = None
 
 
-def _apply_settings(settings: Settings) -> None:
-    """Expose settings to resources and dbt, which read them at run time from the environment."""
-    os.environ["OUTCOMES_DATA_DIR"] = str(settings.data_dir)
-    os.environ["OUTCOMES_LANDING_DIR"] = str(settings.landing_dir)
-    os.environ["OUTCOMES_WAREHOUSE"] = str(Path(settings.warehouse).resolve())
-    os.environ["OUTCOMES_PUBLICATIONS_DIR"] = str(settings.publications_dir)
-    os.environ["OUTCOMES_SNAPSHOT"] = str(settings.snapshot)
-    os.environ["OUTCOMES_PSEUDO_KEY"] = settings.pseudo_key
+@contextmanager
+def _settings_in_environment(settings: Settings) -> Iterator[None]:
+    """Expose settings to resources and dbt (they read ``OUTCOMES_*`` at run time), then restore
+    the previous environment so one run's paths never leak into the next."""
+    values = {
+        "OUTCOMES_DATA_DIR": str(settings.data_dir),
+        "OUTCOMES_LANDING_DIR": str(settings.landing_dir),
+        "OUTCOMES_WAREHOUSE": str(Path(settings.warehouse).resolve()),
+        "OUTCOMES_PUBLICATIONS_DIR": str(settings.publications_dir),
+        "OUTCOMES_SNAPSHOT": str(settings.snapshot),
+        "OUTCOMES_PSEUDO_KEY": settings.pseudo_key,
+    }
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_pipeline(
@@ -54,7 +70,6 @@ def run_pipeline(
     from pipelines.ingest.landing import landing_months
     from pipelines.transform.prepare import prepare_manifest
 
-    _apply_settings(settings)
     months = months or landing_months(Path(settings.landing_dir))
     if not months:
         raise FileNotFoundError(f"no monthly deliveries found under {settings.landing_dir}")
@@ -74,13 +89,14 @@ def run_pipeline(
     selection = None
     if not publish:
         selection = [k for k in defs.resolve_all_asset_keys() if k.path[0] != "publication"]
-    result = job.execute_in_process(
-        instance=instance,
-        tags=tags,
-        raise_on_error=False,
-        run_config=run_config or {},
-        asset_selection=selection,
-    )
+    with _settings_in_environment(settings):
+        result = job.execute_in_process(
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+            run_config=run_config or {},
+            asset_selection=selection,
+        )
     outcome = RunOutcome(months=months, success=result.success)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":

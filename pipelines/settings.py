@@ -33,6 +33,19 @@ class Settings(BaseSettings):
         self.publications_dir = self.publications_dir or self.data_dir / "publications"
         self.snapshot = self.snapshot or self.data_dir / "snapshot.duckdb"
 
+    @classmethod
+    def for_folder(cls, data_dir: Path, **overrides: object) -> Settings:
+        """Settings with every output under ``data_dir``, ignoring path variables in the
+        environment (tests and one-off runs)."""
+        data_dir = Path(data_dir)
+        paths = {
+            "landing_dir": data_dir / "landing",
+            "warehouse": data_dir / "warehouse.duckdb",
+            "publications_dir": data_dir / "publications",
+            "snapshot": data_dir / "snapshot.duckdb",
+        }
+        return cls(data_dir=data_dir, **{**paths, **overrides})
+
     @property
     def uses_dev_key(self) -> bool:
         return self.pseudo_key == DEV_PSEUDO_KEY

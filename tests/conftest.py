@@ -68,7 +68,7 @@ def run_full_pipeline(synth_dir: Path, out: Path, publish: bool = True) -> None:
     from pipelines.orchestration import run_pipeline
     from pipelines.settings import Settings
 
-    settings = Settings(data_dir=out, landing_dir=synth_dir / "landing")
+    settings = Settings.for_folder(out, landing_dir=synth_dir / "landing")
     outcome = run_pipeline(settings, instance=dg.DagsterInstance.ephemeral(), publish=publish)
     if not outcome.success:
         raise RuntimeError(f"pipeline failed: {outcome.failed_steps} {outcome.failed_checks}")

@@ -69,7 +69,7 @@ def test_half_a_delivery_fails_the_run_and_keeps_the_last_release(
     delivery.write_bytes(b"".join(lines[: 1 + (len(lines) - 1) // 2]))
 
     outcome = run_pipeline(
-        Settings(data_dir=data, landing_dir=landing), instance=dg.DagsterInstance.ephemeral()
+        Settings.for_folder(data, landing_dir=landing), instance=dg.DagsterInstance.ephemeral()
     )
 
     assert not outcome.success
