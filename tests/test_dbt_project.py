@@ -13,27 +13,9 @@ import duckdb
 import pytest
 
 from pipelines.ingest.contracts import CONTRACTS
+from pipelines.publish.keys import INDICATOR_COLUMNS
 from pipelines.transform.prepare import prepare_manifest
 from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
-
-#: Columns of main_marts.fct_indicators in docs/indicator-table.md, in order.
-INDICATOR_COLUMNS = [
-    "indicator_id",
-    "period",
-    "period_type",
-    "geography_type",
-    "geography_code",
-    "geography_name",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "maturity_period",
-    "status",
-]
 
 
 def empty_warehouse(path: Path) -> Path:

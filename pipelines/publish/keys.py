@@ -11,3 +11,22 @@ RAW_PREFIX = "raw"
 
 PUBLICATION_KEY = dg.AssetKey(["publication", "release"])
 SNAPSHOT_KEY = dg.AssetKey(["publication", "analyst_snapshot"])
+
+#: Columns of ``main_marts.fct_indicators`` (docs/indicator-table.md), in order.
+INDICATOR_COLUMNS = [
+    "indicator_id",
+    "period",
+    "period_type",
+    "geography_type",
+    "geography_code",
+    "geography_name",
+    "breakdown",
+    "breakdown_value",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "maturity_period",
+    "status",
+]

@@ -13,6 +13,8 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.publish.keys import INDICATOR_COLUMNS
+
 REGIONS = {"E12000001": "North East", "E12000002": "North West"}
 PRISONS = {
     "E12000001": {"DMI": "Durham", "HLI": "Holme House", "NMI": "Northumberland"},
@@ -238,23 +240,7 @@ def sample_indicators(seed: int = 1, people: int = 1500, months: int = 6) -> pl.
                 ci_high=None,
             )
         )
-    columns = [
-        "indicator_id",
-        "period",
-        "period_type",
-        "geography_type",
-        "geography_code",
-        "geography_name",
-        "breakdown",
-        "breakdown_value",
-        "numerator",
-        "denominator",
-        "value",
-        "ci_low",
-        "ci_high",
-        "maturity_period",
-        "status",
-    ]
+    columns = INDICATOR_COLUMNS
     schema = {c: pl.Utf8 for c in columns} | {
         c: pl.Float64 for c in ("numerator", "denominator", "value", "ci_low", "ci_high")
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.publish.disclosure import NOT_AVAILABLE
+from pipelines.publish.keys import INDICATOR_COLUMNS
 
 GEOGRAPHY_ORDER = {"england": 0, "region": 1, "local_authority": 2, "prison": 3}
 PERIOD_TYPE_ORDER = {"month": 0, "rolling_12m": 1, "release_cohort": 2}
@@ -29,25 +30,7 @@ VALUE_DECIMALS = {
 }
 #: Units shown as percentages in every published file (the indicator table holds 0-1).
 PERCENT_UNITS = {"proportion"}
-TIDY_COLUMNS = [
-    "indicator_id",
-    "indicator_name",
-    "unit",
-    "period",
-    "period_type",
-    "geography_type",
-    "geography_code",
-    "geography_name",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "maturity_period",
-    "status",
-]
+TIDY_COLUMNS = ["indicator_id", "indicator_name", "unit", *INDICATOR_COLUMNS[1:]]
 FINGERTIPS_COLUMNS = [
     "Indicator ID",
     "Indicator Name",
