@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from pipelines.codes import OASYS_SECTIONS, PNC_ALPHABET, pnc_check_character  # noqa: F401
+
 Kind = Literal["text", "int", "float", "date", "bool"]
 #: How an identifying field is protected: hashed into ``<column>_hash``, dropped from ``raw``
 #: (kept in ``identity`` only), or a date of birth reduced to ``birth_year``/``birth_month``.
 Privacy = Literal["hash", "drop", "dob"]
 
-PNC_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 PNC_ID_PATTERN = r"^\d{4}/\d{7}[A-Z]$"
 CRO_PATTERN = r"^\d{1,6}/\d{2}[A-Z]$"
 PRISON_NUMBER_PATTERN = r"^[A-Z]\d{4}[A-Z]{2}$"
@@ -35,23 +36,6 @@ SUBSTANCES = ("HER", "MET", "BUP", "CRA", "COC", "CAN", "BEN", "AMP", "NPS", "AL
 ROUTES = ("INJ", "SMK", "ORAL", "SNF")
 FREQUENCIES = ("DAILY", "WEEKLY", "LESS")
 INJECTING = ("CURRENT", "PREVIOUS", "NEVER")
-OASYS_SECTIONS = (
-    "accommodation",
-    "ete",
-    "finance",
-    "relationships",
-    "lifestyle",
-    "drugs",
-    "alcohol",
-    "emotional_wellbeing",
-    "thinking_behaviour",
-    "attitudes",
-)
-
-
-def pnc_check_character(year: str, serial: str) -> str:
-    """The mod-23 check character of a PNC ID from its 4-digit year and 7-digit serial."""
-    return PNC_ALPHABET[int(year[-2:] + serial) % 23]
 
 
 def pnc_id_is_valid(value: str) -> bool:

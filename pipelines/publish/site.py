@@ -16,22 +16,10 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.publish.keys import INDICATOR_COLUMNS
+
 RELEASE_PATTERN = re.compile(r"^\d{4}-\d{2}$")
-PAGE_COLUMNS = [
-    "indicator_id",
-    "period",
-    "geography_type",
-    "geography_code",
-    "geography_name",
-    "breakdown",
-    "breakdown_value",
-    "numerator",
-    "denominator",
-    "value",
-    "ci_low",
-    "ci_high",
-    "status",
-]
+PAGE_COLUMNS = [c for c in INDICATOR_COLUMNS if c not in ("period_type", "maturity_period")]
 HEADINGS = [
     "Indicator",
     "Period",

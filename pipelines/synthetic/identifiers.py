@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-PNC_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
+from pipelines.codes import PNC_ALPHABET
+
 _ALPHA = np.array(list(PNC_ALPHABET), dtype=object)
 
 
@@ -29,13 +30,6 @@ def pnc_ids(year: np.ndarray, serial: np.ndarray) -> np.ndarray:
         ],
         dtype=object,
     )
-
-
-def pnc_id_is_valid(value: str) -> bool:
-    """True when ``value`` is ``YYYY/NNNNNNNC`` with the right check character."""
-    if len(value) != 13 or value[4] != "/" or not (value[:4] + value[5:12]).isdigit():
-        return False
-    return str(pnc_check(np.array([int(value[:4])]), np.array([int(value[5:12])]))[0]) == value[12]
 
 
 def cro_numbers(serial: np.ndarray, year: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipelines.codes import OASYS_NEED_THRESHOLDS, OASYS_SECTIONS
 from pipelines.synthetic.careers import COMMUNITY, SUSPENDED, CareerSim
 from pipelines.synthetic.ogrs3 import ogrs3
 
@@ -70,19 +71,8 @@ def drug_tests(sim: CareerSim, segments: pl.DataFrame, window_start: int) -> pl.
     return frame.sort(["test_date", "prison", "person"])
 
 
-SECTIONS = (
-    "accommodation",
-    "ete",
-    "finance",
-    "relationships",
-    "lifestyle",
-    "drugs",
-    "alcohol",
-    "emotional_wellbeing",
-    "thinking_behaviour",
-    "attitudes",
-)
-THRESHOLDS = (2, 3, 2, 2, 2, 2, 4, 2, 4, 2)
+SECTIONS = OASYS_SECTIONS
+THRESHOLDS = tuple(OASYS_NEED_THRESHOLDS.values())
 
 
 def assessments(
