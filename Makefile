@@ -25,6 +25,7 @@ test: $(STAMP) browser
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check pipelines tests scripts
 	$(BIN)/ruff format --check pipelines tests scripts
 	cd dbt_project && PATH=$(CURDIR)/$(BIN):$$PATH ../$(BIN)/sqlfluff lint models

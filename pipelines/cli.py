@@ -78,7 +78,7 @@ def ingest(
 ) -> None:
     """Materialise only the ingest assets (landing -> raw, identity, ops) for a month range."""
     from pipelines.ingest.landing import landing_months
-    from pipelines.ingest.runner import failures, materialise_ingest
+    from pipelines.ingest.materialise import failures, materialise_ingest
     from pipelines.settings import get_settings
 
     months = month or landing_months(get_settings().landing_dir)
@@ -100,6 +100,29 @@ def contracts_doc(
 
     changed = update_doc(path)
     logging.getLogger(__name__).info("%s %s", path, "updated" if changed else "already current")
+
+
+@app.command("train-linkage")
+def train_linkage(
+    warehouse: Path | None = typer.Option(
+        None, help="warehouse whose identity records to train on; default the configured one"
+    ),
+    out: Path | None = typer.Option(None, help="model folder; default pipelines/linkage/models"),
+) -> None:
+    """Re-estimate the two Splink models on the warehouse's identity records and save them."""
+    import duckdb
+
+    from pipelines.linkage.models import MODELS_DIR
+    from pipelines.linkage.train import train
+    from pipelines.settings import get_settings
+
+    path = warehouse or Path(get_settings().warehouse)
+    if not path.exists():
+        raise typer.BadParameter(f"no warehouse at {path}: run `outcomes ingest` first")
+    with duckdb.connect(str(path)) as con:
+        month = con.execute("SELECT max(_delivery_month) FROM identity.person_records").fetchall()
+        profiles = train(con, month[0][0], out or MODELS_DIR)
+    logging.getLogger(__name__).info("trained on %s profiles -> %s", profiles, out or MODELS_DIR)
 
 
 @app.command()

@@ -1,23 +1,51 @@
-"""Dagster resources: the DuckDB warehouse (one short-lived connection per use).
+"""Dagster resources: the warehouse and the publication folders.
 
-Settings are read when a method is called (at run time), never at import. Every field left
-empty falls back to :func:`pipelines.settings.get_settings`, so tests point the resource at a
-temporary warehouse either with resource config or with ``OUTCOMES_*`` environment variables.
+Settings reach assets one way: through these resources. A field left empty is filled from
+:func:`pipelines.settings.get_settings` when a method is called (at run time, never at import);
+``outcomes run`` and tests pass explicit values instead (see :func:`resources_for`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 
-from pipelines.settings import get_settings
+from pipelines.catalogue import load_catalogue
+from pipelines.settings import Settings, get_settings
 
 #: Concurrency pool of every asset that writes the warehouse (limit it to 1 in dagster.yaml).
 WRITER_POOL = "duckdb_writer"
+#: A release folder is named for its month.
+RELEASE_PATTERN = re.compile(r"^\d{4}-\d{2}$")
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """True when ``schema.table`` exists in the connected database."""
+    schema, table = qualified.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def releases(publications_dir: Path) -> list[str]:
+    """Published months (folders ``YYYY-MM`` with a page), newest first."""
+    root = Path(publications_dir)
+    if not root.exists():
+        return []
+    found = [
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and RELEASE_PATTERN.match(p.name) and (p / "index.html").exists()
+    ]
+    return sorted(found, reverse=True)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -49,8 +77,48 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
-#: The one resource instance: Definitions.merge requires the very same object under a key.
-warehouse_resource = WarehouseResource()
+class PublicationResource(dg.ConfigurableResource):
+    """Release folder root, analyst snapshot, catalogue seed and GX Data Docs paths."""
 
-#: Resources to put in a ``dg.Definitions`` (ingest's defs already carry them).
-RESOURCES = {"warehouse": warehouse_resource}
+    publications_dir: str | None = None
+    snapshot: str | None = None
+    catalogue_path: str | None = None
+    gx_docs_dir: str | None = None
+
+    def gx_docs_path(self) -> Path:
+        return Path(self.gx_docs_dir or get_settings().gx_docs_dir)
+
+    def publications_path(self) -> Path:
+        return Path(self.publications_dir or get_settings().publications_dir)
+
+    def snapshot_path(self) -> Path:
+        return Path(self.snapshot or get_settings().snapshot)
+
+    def catalogue(self) -> pl.DataFrame:
+        return load_catalogue(Path(self.catalogue_path) if self.catalogue_path else None)
+
+    def releases(self) -> list[str]:
+        """Months already published under :meth:`publications_path`, newest first."""
+        return releases(self.publications_path())
+
+
+#: The resource instances of the code location (Definitions.merge needs the very same objects).
+warehouse_resource = WarehouseResource()
+publication_resource = PublicationResource()
+RESOURCES = {"warehouse": warehouse_resource, "publication": publication_resource}
+
+
+def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """Resources pinned to ``settings`` (every path and the key explicit: no fallback)."""
+    return {
+        "warehouse": WarehouseResource(
+            warehouse=str(Path(settings.warehouse).resolve()),
+            landing_dir=str(settings.landing_dir),
+            pseudo_key=settings.pseudo_key,
+        ),
+        "publication": PublicationResource(
+            publications_dir=str(settings.publications_dir),
+            snapshot=str(settings.snapshot),
+            gx_docs_dir=str(settings.gx_docs_dir),
+        ),
+    }

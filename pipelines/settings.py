@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     warehouse: Path | None = None
     publications_dir: Path | None = None
     snapshot: Path | None = None
+    gx_docs_dir: Path = Path("gx_docs")
     pseudo_key: str = Field(default=DEV_PSEUDO_KEY, repr=False)
 
     def model_post_init(self, __context: object) -> None:

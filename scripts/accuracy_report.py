@@ -9,7 +9,7 @@ import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.transform.accuracy import (
+from tests.support.indicator_truth import (
     PROPORTION_TOLERANCE,
     RELATIVE_TOLERANCE,
     compare,

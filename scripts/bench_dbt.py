@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest.contracts import CONTRACTS
+from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
 
 

@@ -56,7 +56,7 @@ def main() -> None:
         print(f"generated in {time.perf_counter() - started:.0f} s", flush=True)
 
     from pipelines.ingest.landing import landing_months
-    from pipelines.ingest.runner import failures, materialise_ingest
+    from pipelines.ingest.materialise import failures, materialise_ingest
 
     os.environ.setdefault("DAGSTER_HOME", str(out.resolve()))
     warehouse = out / "warehouse.duckdb"

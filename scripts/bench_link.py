@@ -27,7 +27,7 @@ def _link_in_child(warehouse: str, month: str, queue) -> None:
     import duckdb
 
     from pipelines.linkage.link import link
-    from pipelines.linkage.quality import record_stats
+    from pipelines.linkage.link_checks import record_stats
 
     started = time.perf_counter()
     with duckdb.connect(warehouse) as con:
@@ -68,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from pipelines.ingest.landing import landing_months
-    from pipelines.linkage.runner import ingest_identity
+    from tests.support.linkage_runs import ingest_identity
 
     out = args.workdir / f"{args.preset}_{args.seed}"
     if not (out / ".generated").exists():
@@ -111,7 +111,7 @@ def main() -> None:
         import duckdb
         import polars as pl
 
-        from pipelines.linkage.accuracy import accuracy, truth_keys
+        from tests.support.linkage_truth import accuracy, truth_keys
 
         truth = truth_keys(out / "truth" / "record_map.parquet", DEV_KEY)
         with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -18,8 +18,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.linkage.models import MODELS_DIR
-from pipelines.linkage.runner import ingest_identity
 from pipelines.linkage.train import train
+from tests.support.linkage_runs import ingest_identity
 
 
 def main() -> None:

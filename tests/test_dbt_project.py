@@ -12,8 +12,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.ingest.contracts import CONTRACTS
-from pipelines.publish.keys import INDICATOR_COLUMNS
+from pipelines.contracts.deliveries import CONTRACTS
+from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.transform.prepare import prepare_manifest
 from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
 
@@ -182,7 +182,7 @@ def test_ci_indicators_match_truth(ci_built: Path, ci_synth: Path) -> None:
     """Fast accuracy smoke check on the ci preset: its only mature re-offending period is one
     monthly cohort of about 30 people, so tolerances are 3 pp / 10% here; the acceptance test
     (2 pp / 5%) runs on the demo preset."""
-    from pipelines.transform.accuracy import compare
+    from tests.support.indicator_truth import compare
 
     comparisons = compare(ci_built, ci_synth / "truth")
     assert all(c.truth is not None and c.published is not None for c in comparisons)

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.transform.accuracy import catalogue, compare, markdown_table
+from tests.support.indicator_truth import catalogue, compare, markdown_table
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.ingest.contracts import CONTRACTS, pnc_check_character, pnc_id_is_valid
+from pipelines.contracts.deliveries import CONTRACTS, pnc_check_character, pnc_id_is_valid
 from pipelines.ingest.contracts_doc import END, START, render_contracts
 from pipelines.ingest.landing import delivered_files, landing_months
-from pipelines.ingest.runner import materialise_ingest
+from pipelines.ingest.materialise import materialise_ingest
 from pipelines.pseudonymise import keyed_hash, record_key
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "ingest.md"
@@ -149,7 +149,7 @@ def test_rematerialising_the_range_changes_nothing(ingested, landing, months) ->
 def test_single_partition_key_loads_that_month(landing, months, tmp_path: Path) -> None:
     warehouse = tmp_path / "one.duckdb"
     month = months[-1]
-    from pipelines.ingest.runner import ingest_selection
+    from pipelines.ingest.materialise import ingest_selection
     from pipelines.resources import WarehouseResource
 
     result = dg.materialize(

@@ -18,9 +18,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.ingest.contracts import CONTRACTS, PNC_ALPHABET, pnc_id_is_valid
+from pipelines.contracts.deliveries import CONTRACTS, PNC_ALPHABET, pnc_id_is_valid
 from pipelines.ingest.landing import landing_months
-from pipelines.ingest.runner import failures, materialise_ingest
+from pipelines.ingest.materialise import failures, materialise_ingest
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.ingest.landing import landing_months
-from pipelines.ingest.transform import KeyedHasher
+from pipelines.ingest.protect import KeyedHasher
 from pipelines.ingest.validate import month_end
 from pipelines.pseudonymise import keyed_hash
 

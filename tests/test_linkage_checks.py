@@ -9,7 +9,7 @@ import duckdb
 from test_linkage_keys import KEY, load, pnc_id, row
 
 from pipelines.linkage.link import link
-from pipelines.linkage.quality import evaluate, record_stats
+from pipelines.linkage.link_checks import evaluate, record_stats
 
 
 def by_name(outcomes) -> dict:

@@ -10,8 +10,8 @@ import pytest
 from conftest import build_once
 
 from pipelines.ingest.landing import landing_months
-from pipelines.linkage.accuracy import accuracy, truth_keys
-from pipelines.linkage.runner import ingest_identity, materialise_linkage
+from tests.support.linkage_runs import ingest_identity, materialise_linkage
+from tests.support.linkage_truth import accuracy, truth_keys
 
 KEY = "test-linkage-demo-key"
 # Floors a little under the figures achieved on the demo preset (seed 42); see docs/linkage.md.

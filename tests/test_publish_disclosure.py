@@ -16,7 +16,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.publish.catalogue import normalise_catalogue
+from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.disclosure import (
     CONFIDENTIAL,
     LOW_DENOMINATOR,
@@ -24,7 +24,7 @@ from pipelines.publish.disclosure import (
     apply_disclosure_control,
 )
 from pipelines.publish.release import ReleaseInputs, publish_release
-from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
+from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
 
 COUNT_UNITS = {
     "percentage": ("numerator", "denominator"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipelines.ingest.contracts import CONTRACTS
-from pipelines.publish.keys import FCT_INDICATORS_KEY, RAW_PREFIX, SPINE_KEY
+from pipelines.asset_keys import FCT_INDICATORS_KEY, RAW_PREFIX, SPINE_KEY
+from pipelines.contracts.deliveries import CONTRACTS
 
 
 def test_fct_indicators_key_is_the_dbt_asset_key():

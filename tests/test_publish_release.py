@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from test_publish_support import tree_bytes
 
-from pipelines.publish.catalogue import normalise_catalogue
+from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.release import ReleaseInputs, publish_release
-from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
 from pipelines.publish.tables import FINGERTIPS_COLUMNS
+from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
 
 MONTH = "2024-06"
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-
-from pipelines.partitions import MONTHLY, SINGLE_RUN
-from pipelines.publish.keys import FCT_INDICATORS_KEY
 from pipelines.publish.resources import PublicationResource
-from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
+
+from pipelines.asset_keys import FCT_INDICATORS_KEY
+from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WarehouseResource
+from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 7)]
 
@@ -72,7 +72,7 @@ def run_publication(
 ) -> dg.ExecuteInProcessResult:
     """Materialise the stand-in fct, the indicator checks, the release and the snapshot."""
     from pipelines.publish.assets import analyst_snapshot, release
-    from pipelines.quality.checks import gate_checks
+    from pipelines.quality.gate import gate_checks
 
     months = months or MONTHS
     indicators = sample_indicators(1) if indicators is None else indicators

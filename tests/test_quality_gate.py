@@ -20,12 +20,12 @@ from test_publish_support import (
     tree_bytes,
 )
 
+from pipelines.asset_keys import PUBLICATION_KEY
 from pipelines.publish.assets import analyst_snapshot, release
-from pipelines.publish.keys import PUBLICATION_KEY
-from pipelines.publish.sample import sample_indicators
 from pipelines.quality import frames
-from pipelines.quality.checks import gate_checks
+from pipelines.quality.gate import gate_checks
 from pipelines.quality.suites import validate
+from tests.support.sample_indicators import sample_indicators
 
 
 def test_good_run_publishes_after_every_check_passed(tmp_path):

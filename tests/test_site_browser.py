@@ -9,10 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.publish.catalogue import normalise_catalogue
+from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.release import ReleaseInputs, publish_release
-from pipelines.publish.sample import sample_catalogue, sample_geography, sample_indicators
 from pipelines.publish.site import make_server
+from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -11,14 +11,14 @@ import duckdb
 import pytest
 from test_publish_support import run_publication
 
-from pipelines.publish.sample import sample_indicators
+from tests.support.sample_indicators import sample_indicators
 
 TESTS = Path(__file__).resolve().parent
 WRITER = """
 import sys
 sys.path.insert(0, {tests!r})
 from pathlib import Path
-from pipelines.publish.sample import sample_indicators
+from tests.support.sample_indicators import sample_indicators
 from test_publish_support import run_publication
 result = run_publication(Path({tmp!r}), indicators=sample_indicators(5, people={people}))
 sys.exit(0 if result.success else 1)

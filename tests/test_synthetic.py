@@ -261,7 +261,7 @@ def test_ogrs3_worked_example():
 
 
 def test_default_output_passes_the_ingest_contracts(ci_synth: Path):
-    from pipelines.ingest.contracts import CONTRACTS
+    from pipelines.contracts.deliveries import CONTRACTS
     from pipelines.ingest.readers import read_file
     from pipelines.ingest.validate import validate
 
@@ -275,7 +275,7 @@ def test_default_output_passes_the_ingest_contracts(ci_synth: Path):
 
 def test_chunked_run_has_unique_ids_and_passes_contracts(tmp_path: Path):
     """A population simulated in chunks (as the national preset is) merges cleanly."""
-    from pipelines.ingest.contracts import CONTRACTS
+    from pipelines.contracts.deliveries import CONTRACTS
     from pipelines.ingest.readers import read_file
     from pipelines.ingest.validate import validate
 

@@ -4,11 +4,11 @@ import warnings
 
 import dagster as dg
 
-from pipelines.ingest.checks import check_specs, evaluate
-from pipelines.ingest.contracts import CONTRACTS, Contract
+from pipelines.contracts.deliveries import CONTRACTS, Contract
+from pipelines.ingest.delivery_checks import check_specs, evaluate
 from pipelines.ingest.load import ensure_tables, load_month
+from pipelines.ingest.protect import KeyedHasher
 from pipelines.ingest.readers import FileFault
-from pipelines.ingest.transform import KeyedHasher
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 

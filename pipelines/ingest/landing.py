@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.ingest.contracts import Contract
+from pipelines.contracts.deliveries import Contract
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

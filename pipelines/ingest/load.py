@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.ingest.contracts import IDENTITY_COLUMNS, Contract
+from pipelines.contracts.deliveries import IDENTITY_COLUMNS, Contract
 from pipelines.ingest.landing import delivered_files
+from pipelines.ingest.protect import KeyedHasher, to_identity, to_raw, with_record_key
 from pipelines.ingest.readers import ROW, FileFault, read_file
-from pipelines.ingest.transform import KeyedHasher, to_identity, to_raw, with_record_key
 from pipelines.ingest.validate import validate
 
 log = logging.getLogger(__name__)

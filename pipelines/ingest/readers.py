@@ -15,7 +15,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from pipelines.ingest.contracts import Contract
+from pipelines.contracts.deliveries import Contract
 
 ROW = "__row"
 _DELIMITERS = (",", "|", ";", "\t")

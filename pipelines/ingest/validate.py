@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.ingest.contracts import PNC_ALPHABET, Contract, Field
+from pipelines.contracts.codes import PNC_ALPHABET
+from pipelines.contracts.deliveries import Contract, Field
 from pipelines.ingest.readers import ROW
 
 REASONS = (

@@ -4,28 +4,20 @@ import warnings
 
 import dagster as dg
 
+from pipelines.asset_keys import SPINE_KEY, raw_key
+from pipelines.contracts.deliveries import IDENTITY_TABLES
 from pipelines.linkage import models
 from pipelines.linkage.link import link
-from pipelines.linkage.prepare import named_profiles, ndtms_profiles
-from pipelines.linkage.quality import evaluate, record_stats
+from pipelines.linkage.link_checks import evaluate, record_stats
+from pipelines.linkage.profiles import named_profiles, ndtms_profiles
 from pipelines.linkage.report import write_report
 from pipelines.linkage.tables import ensure_tables
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import RESOURCES, WRITER_POOL, WarehouseResource
 
-SPINE = dg.AssetKey(["linkage", "spine"])
+SPINE = SPINE_KEY
 #: The ingest assets holding identity-bearing records (all write identity.person_records).
-IDENTITY_ASSETS = [
-    dg.AssetKey(["raw", table])
-    for table in (
-        "pnc_person",
-        "oasys_assessment",
-        "dir_triage",
-        "dir_release",
-        "ndtms_client",
-        "rmdt_test",
-    )
-]
+IDENTITY_ASSETS = [raw_key(table) for table in IDENTITY_TABLES]
 CHECKS = {
     "match_rate_vs_previous": "Cross-source match rate per source against the previous run",
     "oversized_clusters": "No person with implausibly many records or PNC IDs",

@@ -3,7 +3,7 @@
 One code path serves the first build and every later month: records not yet in the spine are
 "new"; only pairs involving a new profile are scored, scored links are kept in
 ``linkage.edges``, and clusters are recomputed from all links (cheap), so a person's key is
-carried over from the previous spine (see :mod:`pipelines.linkage.keys`).
+carried over from the previous spine (see :mod:`pipelines.linkage.person_keys`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import pyarrow as pa
 from pipelines.linkage import models
 from pipelines.linkage.config import THRESHOLDS, Thresholds
 from pipelines.linkage.graph import components
-from pipelines.linkage.keys import assign_keys
-from pipelines.linkage.prepare import HAS_IDENTITY, named_profiles, ndtms_profiles, prepare
+from pipelines.linkage.person_keys import assign_keys
+from pipelines.linkage.profiles import HAS_IDENTITY, named_profiles, ndtms_profiles, prepare
 from pipelines.linkage.scoring import score_pairs
 from pipelines.linkage.tables import ensure_tables
 

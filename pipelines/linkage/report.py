@@ -18,7 +18,7 @@ from splink import DuckDBAPI, Linker
 
 from pipelines.linkage import models
 from pipelines.linkage.config import THRESHOLDS
-from pipelines.linkage.quality import CheckOutcome
+from pipelines.linkage.link_checks import CheckOutcome
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker, SettingsCreator
 
 from pipelines.linkage import models
-from pipelines.linkage.prepare import named_profiles, ndtms_profiles, prepare
+from pipelines.linkage.profiles import named_profiles, ndtms_profiles, prepare
 
 log = logging.getLogger(__name__)
 

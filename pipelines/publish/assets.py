@@ -5,16 +5,20 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
+from pipelines.asset_keys import (
+    FCT_INDICATORS_KEY,
+    INDICATOR_CHECK_NAMES,
+    PUBLICATION_KEY,
+    SNAPSHOT_KEY,
+)
+from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.partitions import MONTHLY, SINGLE_RUN
-from pipelines.publish.keys import FCT_INDICATORS_KEY, PUBLICATION_KEY, SNAPSHOT_KEY
 from pipelines.publish.release import ReleaseInputs, publish_release
-from pipelines.publish.resources import PublicationResource
 from pipelines.publish.snapshot import refresh_snapshot
-from pipelines.quality.checks import indicator_checks
-from pipelines.quality.frames import INDICATOR_COLUMNS, table_exists
-from pipelines.resources import WRITER_POOL, WarehouseResource
+from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResource, table_exists
 
-MANIFEST_COLUMNS = "path, table_name, delivery_month, sha256, rows_read, rows_loaded, status"
+#: ``ops.manifest`` columns listed in a release's metadata.json.
+RELEASE_MANIFEST_FIELDS = "path, table_name, delivery_month, sha256, rows_read, rows_loaded, status"
 
 
 class PublishConfig(dg.Config):
@@ -57,7 +61,7 @@ def verify_quality_gate(context: dg.AssetExecutionContext) -> list[str]:
         if k.asset_key in upstream and graph.get_check_spec(k).blocking
     }
     # The indicator table's gate is required even when the run's graph leaves its checks out.
-    found |= {dg.AssetCheckKey(FCT_INDICATORS_KEY, spec.name) for spec in indicator_checks()}
+    found |= {dg.AssetCheckKey(FCT_INDICATORS_KEY, name) for name in INDICATOR_CHECK_NAMES}
     keys = sorted(found, key=lambda k: k.to_user_string())
     from dagster._core.storage.asset_check_execution_record import (
         AssetCheckExecutionRecordStatus as Status,
@@ -107,7 +111,7 @@ def release(
     catalogue = publication.catalogue()
     with warehouse.connect() as con:
         indicators = con.sql(
-            f"SELECT {INDICATOR_COLUMNS}, geography_name FROM main_marts.fct_indicators"
+            f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM main_marts.fct_indicators"
         ).pl()
         geography = None
         if table_exists(con, "main_marts.dim_geography"):
@@ -118,7 +122,7 @@ def release(
         manifest: list[dict] = []
         if table_exists(con, "ops.manifest"):
             manifest = (
-                con.sql(f"SELECT {MANIFEST_COLUMNS} FROM ops.manifest ORDER BY path")
+                con.sql(f"SELECT {RELEASE_MANIFEST_FIELDS} FROM ops.manifest ORDER BY path")
                 .pl()
                 .to_dicts()
             )

@@ -4,7 +4,6 @@ import warnings
 
 import dagster as dg
 
-from pipelines.publish.resources import publication_resource
 from pipelines.resources import RESOURCES
 
 with warnings.catch_warnings():
@@ -13,5 +12,5 @@ with warnings.catch_warnings():
 
 defs = dg.Definitions(
     assets=[release, analyst_snapshot],
-    resources={**RESOURCES, "publication": publication_resource},
+    resources=RESOURCES,
 )

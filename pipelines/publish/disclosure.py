@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from pipelines.contracts.indicators import DEFAULT_MIN_DENOMINATOR
+
 CONFIDENTIAL = "[c]"
 LOW_DENOMINATOR = "[u]"
 NOT_AVAILABLE = "[x]"
@@ -31,7 +33,6 @@ SYMBOL_KEY: dict[str, str] = {
     "value is not shown",
     NOT_AVAILABLE: "Not available: the follow-up period for this period is not yet complete",
 }
-DEFAULT_MIN_DENOMINATOR = 10
 ENGLAND_CODE = "E92000001"
 
 #: Which of numerator/denominator are counts of people or events, by catalogue unit.

@@ -11,14 +11,13 @@ import html
 import http.server
 import json
 import os
-import re
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.publish.keys import INDICATOR_COLUMNS
+from pipelines.contracts.indicators import INDICATOR_COLUMNS
+from pipelines.resources import releases
 
-RELEASE_PATTERN = re.compile(r"^\d{4}-\d{2}$")
 PAGE_COLUMNS = [c for c in INDICATOR_COLUMNS if c not in ("period_type", "maturity_period")]
 HEADINGS = [
     "Indicator",
@@ -160,16 +159,6 @@ downloads hold every period.</p>
     path = folder / "index.html"
     path.write_text(_page(f"Release {month}", body, f"<script>{SCRIPT}</script>\n"))
     return path
-
-
-def releases(publications_dir: Path) -> list[str]:
-    """Published months (folders ``YYYY-MM`` with a page), newest first."""
-    found = [
-        p.name
-        for p in Path(publications_dir).iterdir()
-        if p.is_dir() and RELEASE_PATTERN.match(p.name) and (p / "index.html").exists()
-    ]
-    return sorted(found, reverse=True)
 
 
 def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path:

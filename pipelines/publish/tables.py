@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.publish.disclosure import NOT_AVAILABLE
-from pipelines.publish.keys import INDICATOR_COLUMNS
 
 GEOGRAPHY_ORDER = {"england": 0, "region": 1, "local_authority": 2, "prison": 3}
 PERIOD_TYPE_ORDER = {"month": 0, "rolling_12m": 1, "release_cohort": 2}

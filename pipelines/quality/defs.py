@@ -8,9 +8,8 @@ from collections.abc import Iterable
 
 import dagster as dg
 
-from pipelines.publish.keys import FCT_INDICATORS_KEY, SPINE_KEY
-from pipelines.publish.resources import publication_resource
-from pipelines.quality.checks import gate_checks
+from pipelines.asset_keys import FCT_INDICATORS_KEY, SPINE_KEY
+from pipelines.quality.gate import gate_checks
 from pipelines.resources import RESOURCES
 
 
@@ -22,7 +21,7 @@ def quality_defs(
     """Definitions holding the gate's checks for the given stages (``None`` leaves one out)."""
     return dg.Definitions(
         asset_checks=gate_checks(raw_tables, spine_key, indicator_key),
-        resources={**RESOURCES, "publication": publication_resource},
+        resources=RESOURCES,
     )
 
 

@@ -12,26 +12,14 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.publish.disclosure import DEFAULT_MIN_DENOMINATOR
-from pipelines.publish.site import releases
+from pipelines.contracts.indicators import DEFAULT_MIN_DENOMINATOR, INDICATOR_COLUMNS
 
 MIN_VOLUME = 50
+#: Indicator columns the checks read (all but the display name).
+_CHECKED_COLUMNS = ", ".join(c for c in INDICATOR_COLUMNS if c != "geography_name")
 COUNT_NUMERATOR_UNITS = ("proportion", "rate_per_1000", "rate_per_100", "ratio")
 BASELINE_MONTHS = 6
 MIN_TREND_NUMERATOR = 20
-INDICATOR_COLUMNS = (
-    "indicator_id, period, period_type, geography_type, geography_code, breakdown, "
-    "breakdown_value, numerator, denominator, value, ci_low, ci_high, maturity_period, status"
-)
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return found[0][0] > 0
 
 
 def indicator_rows(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> pl.DataFrame:
@@ -42,7 +30,7 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> p
     ``count_numerator`` is the numerator where it is a count; ``ci_low_excess`` and
     ``ci_high_shortfall`` are how far the estimate lies outside its own interval.
     """
-    frame = con.sql(f"SELECT {INDICATOR_COLUMNS} FROM main_marts.fct_indicators").pl()
+    frame = con.sql(f"SELECT {_CHECKED_COLUMNS} FROM main_marts.fct_indicators").pl()
     bounds = catalogue.select(
         "indicator_id", "unit", "lower_bound", "upper_bound", "min_denominator"
     )
@@ -75,17 +63,16 @@ def indicator_presence(rows: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFr
 
 
 def indicator_coverage(
-    rows: pl.DataFrame, publications_dir: Path, month: str | None = None
+    rows: pl.DataFrame, publications_dir: Path, published: list[str], month: str | None = None
 ) -> pl.DataFrame:
     """Areas per indicator now vs in the latest earlier (or same-month) release."""
     now = rows.group_by("indicator_id").agg(pl.col("geography_code").n_unique().alias("areas"))
     previous = None
-    if Path(publications_dir).exists():
-        earlier = [m for m in releases(Path(publications_dir)) if month is None or m <= month]
-        if earlier:
-            previous = pl.read_csv(
-                Path(publications_dir) / earlier[0] / "indicators.csv", infer_schema=False
-            )
+    earlier = [m for m in published if month is None or m <= month]
+    if earlier:
+        previous = pl.read_csv(
+            Path(publications_dir) / earlier[0] / "indicators.csv", infer_schema=False
+        )
     if previous is None:
         return now.with_columns(
             pl.lit(None, pl.Int64).alias("areas_previous"),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,11 +19,6 @@ import pipelines
 log = logging.getLogger(__name__)
 
 EXPECTATIONS_DIR = Path(pipelines.__file__).resolve().parent.parent / "expectations"
-
-
-def docs_dir() -> Path:
-    """Where Data Docs are built: ``OUTCOMES_GX_DOCS_DIR`` or ``gx_docs/`` (git-ignored)."""
-    return Path(os.environ.get("OUTCOMES_GX_DOCS_DIR", "gx_docs"))
 
 
 def suite_path(name: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.codes import PNC_ALPHABET
+from pipelines.contracts.codes import PNC_ALPHABET
 
 _ALPHA = np.array(list(PNC_ALPHABET), dtype=object)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.codes import OASYS_NEED_THRESHOLDS, OASYS_SECTIONS
+from pipelines.contracts.codes import OASYS_NEED_THRESHOLDS, OASYS_SECTIONS, RMDT_DRUGS
 from pipelines.synthetic.careers import COMMUNITY, SUSPENDED, CareerSim
 from pipelines.synthetic.ogrs3 import ogrs3
 
-RMDT_DRUGS = ("OPIATES", "CANNABIS", "COCAINE", "BENZODIAZEPINES", "BUPRENORPHINE")
+#: Panels simulated from drug use (psychoactive substances are drawn separately).
+PANELS = tuple(d for d in RMDT_DRUGS if d != "PSYCHOACTIVE")
 
 
 def drug_tests(sim: CareerSim, segments: pl.DataFrame, window_start: int) -> pl.DataFrame:
@@ -55,7 +56,7 @@ def drug_tests(sim: CareerSim, segments: pl.DataFrame, window_start: int) -> pl.
     }
     result: dict[str, np.ndarray] = {}
     anyp = np.zeros(len(rep), dtype=bool)
-    for d in RMDT_DRUGS:
+    for d in PANELS:
         hit = pos & (rng.random(len(rep)) < shares[d])
         result[d] = hit
         anyp |= hit
@@ -65,7 +66,7 @@ def drug_tests(sim: CareerSim, segments: pl.DataFrame, window_start: int) -> pl.
     frame = pl.DataFrame(
         {"person": who, "prison": where, "test_date": day, "reason": reason, "status": status}
     )
-    for d in RMDT_DRUGS:
+    for d in PANELS:
         frame = frame.with_columns(pl.Series(d.lower(), np.where(tested, result[d], False)))
     frame = frame.with_columns(pl.Series("psychoactive", ps & tested))
     return frame.sort(["test_date", "prison", "person"])

@@ -12,19 +12,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.contracts.deliveries import IDENTITY_TABLES
 from pipelines.pseudonymise import record_key
 
 #: Groups of source pairs the acceptance criteria speak of.
 NAMED = ("pnc", "oasys", "dir_triage", "dir_release", "rmdt")
-#: Truth tables of identity-bearing records (child tables carry their parent's identity).
-IDENTITY_TABLES = (
-    "pnc_person",
-    "oasys_assessment",
-    "dir_triage",
-    "dir_release",
-    "ndtms_client",
-    "rmdt_test",
-)
 
 
 def _spine_source(source: str, table: str) -> str:

@@ -6,7 +6,7 @@ import hashlib
 
 import polars as pl
 
-from pipelines.ingest.contracts import IDENTITY_COLUMNS, Contract, Field
+from pipelines.contracts.deliveries import IDENTITY_COLUMNS, Contract, Field
 from pipelines.ingest.readers import ROW
 from pipelines.ingest.validate import Validated, clean_col, valid_col
 from pipelines.pseudonymise import normalise

@@ -10,39 +10,36 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pipelines.codes import OASYS_SECTIONS, PNC_ALPHABET, pnc_check_character  # noqa: F401
+from pipelines.contracts.codes import (
+    FREQUENCIES,
+    INJECTING,
+    NDTMS_ETHNICITY,
+    OASYS_SECTIONS,
+    PNC_ALPHABET,
+    PNC_ETHNICITY,
+    PNC_ID_PATTERN,
+    RMDT_DRUGS,
+    RMDT_RESULTS,
+    ROUTES,
+    SEX,
+    SUBSTANCES,
+    pnc_check_character,
+    pnc_id_is_valid,
+)
+
+__all__ = ["PNC_ALPHABET", "pnc_check_character", "pnc_id_is_valid"]
 
 Kind = Literal["text", "int", "float", "date", "bool"]
 #: How an identifying field is protected: hashed into ``<column>_hash``, dropped from ``raw``
 #: (kept in ``identity`` only), or a date of birth reduced to ``birth_year``/``birth_month``.
 Privacy = Literal["hash", "drop", "dob"]
 
-PNC_ID_PATTERN = r"^\d{4}/\d{7}[A-Z]$"
 CRO_PATTERN = r"^\d{1,6}/\d{2}[A-Z]$"
 PRISON_NUMBER_PATTERN = r"^[A-Z]\d{4}[A-Z]{2}$"
 
 #: Quarantine rate (quarantined / read, worst file in the run) that warns, and that fails.
 QUARANTINE_WARN = 0.02
 QUARANTINE_ERROR = 0.20
-
-SEX = ("M", "F")
-YN = ("Y", "N")
-PNC_ETHNICITY = (
-    *(f"{g}{i}" for g in "WMABO" for i in range(1, 10)),
-    "NS",
-)
-NDTMS_ETHNICITY = (*"ABCDEFGHIJKLMNOPQRS", "Z")
-SUBSTANCES = ("HER", "MET", "BUP", "CRA", "COC", "CAN", "BEN", "AMP", "NPS", "ALC")
-ROUTES = ("INJ", "SMK", "ORAL", "SNF")
-FREQUENCIES = ("DAILY", "WEEKLY", "LESS")
-INJECTING = ("CURRENT", "PREVIOUS", "NEVER")
-
-
-def pnc_id_is_valid(value: str) -> bool:
-    """True when ``value`` is ``YYYY/NNNNNNNC`` with the right check character."""
-    if not re.match(PNC_ID_PATTERN, value):
-        return False
-    return pnc_check_character(value[:4], value[5:12]) == value[12]
 
 
 @dataclass(frozen=True)
@@ -470,21 +467,14 @@ CONTRACTS: dict[str, Contract] = {
                 Field("REASON", codes=("RANDOM", "SUSPICION", "RISK", "FREQUENT")),
                 _prison_number(required=True),
                 Field("SAMPLE_STATUS", codes=("TESTED", "REFUSED", "SPOILED")),
-                *(
-                    Field(n, codes=("POS", "NEG"))
-                    for n in (
-                        "OPIATES",
-                        "CANNABIS",
-                        "COCAINE",
-                        "BENZODIAZEPINES",
-                        "BUPRENORPHINE",
-                        "PSYCHOACTIVE",
-                    )
-                ),
+                *(Field(n, codes=RMDT_RESULTS) for n in RMDT_DRUGS),
             ),
         ),
     )
 }
+
+#: Tables whose rows carry identifiers (each writes ``identity.person_records``), in order.
+IDENTITY_TABLES = tuple(name for name, contract in CONTRACTS.items() if contract.identity)
 
 #: Columns of ``identity.person_records`` and their types.
 IDENTITY_COLUMNS: dict[str, str] = {

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines.publish.keys import INDICATOR_COLUMNS
+from pipelines.contracts.indicators import INDICATOR_COLUMNS
 
 REGIONS = {"E12000001": "North East", "E12000002": "North West"}
 PRISONS = {

@@ -13,11 +13,10 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.publish.keys import FCT_INDICATORS_KEY, RAW_PREFIX, SPINE_KEY
-from pipelines.publish.resources import PublicationResource
+from pipelines.asset_keys import FCT_INDICATORS_KEY, RAW_PREFIX, SPINE_KEY
 from pipelines.quality import frames
 from pipelines.quality.suites import SuiteResult, suite_path, validate
-from pipelines.resources import WarehouseResource
+from pipelines.resources import PublicationResource, WarehouseResource
 
 #: (suite name, frame builder) pairs; builders get (connection, publication resource, months).
 Builder = Callable[[duckdb.DuckDBPyConnection, PublicationResource, list[str]], pl.DataFrame]
@@ -130,7 +129,10 @@ def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
                 (
                     "indicator_coverage",
                     lambda con, pub, m: frames.indicator_coverage(
-                        _indicators(con, pub, m), pub.publications_path(), m[-1] if m else None
+                        _indicators(con, pub, m),
+                        pub.publications_path(),
+                        pub.releases(),
+                        m[-1] if m else None,
                     ),
                 ),
             ),
@@ -205,7 +207,7 @@ def raw_checks(tables: Iterable[str]) -> list[GateCheck]:
 
 def default_raw_tables() -> list[str]:
     """The ingest contracts' tables."""
-    from pipelines.ingest.contracts import CONTRACTS
+    from pipelines.contracts.deliveries import CONTRACTS
 
     return sorted(CONTRACTS)
 

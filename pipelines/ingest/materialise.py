@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.ingest.contracts import CONTRACTS
+from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.resources import WarehouseResource
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
-from pipelines.ingest.contracts import QUARANTINE_ERROR, QUARANTINE_WARN, Contract
+from pipelines.contracts.deliveries import QUARANTINE_ERROR, QUARANTINE_WARN, Contract
 from pipelines.ingest.load import MonthOutcome
 
 RECONCILES = "reconciles"

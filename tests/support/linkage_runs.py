@@ -1,4 +1,4 @@
-"""Materialise the linkage asset outside a full pipeline run (tests, benchmark, training)."""
+"""Materialise linkage outside a full pipeline run (tests, benchmarks, model training)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.contracts.deliveries import IDENTITY_TABLES
 from pipelines.resources import WarehouseResource
-
-#: The ingest tables that write ``identity.person_records``.
-IDENTITY_TABLES = [
-    "pnc_person",
-    "oasys_assessment",
-    "dir_triage",
-    "dir_release",
-    "ndtms_client",
-    "rmdt_test",
-]
 
 
 def materialise_linkage(
@@ -50,14 +41,14 @@ def ingest_identity(
     landing: Path, warehouse: Path, months: list[str], pseudo_key: str | None = None
 ) -> None:
     """Load the identity-bearing tables of ``months`` with the real ingest assets."""
-    from pipelines.ingest.runner import failures, materialise_ingest
+    from pipelines.ingest.materialise import failures, materialise_ingest
 
     result = materialise_ingest(
         months,
         landing_dir=landing,
         warehouse=warehouse,
         pseudo_key=pseudo_key,
-        tables=IDENTITY_TABLES,
+        tables=list(IDENTITY_TABLES),
     )
     if not result.success:
         raise RuntimeError("ingest failed: " + "; ".join(failures(result)))

@@ -1,0 +1,31 @@
+"""Asset keys that more than one area names (change them here only).
+
+The check names on the indicator table live here too: the quality area defines those checks and
+the publication area refuses to publish until each has passed, without importing each other.
+"""
+
+import dagster as dg
+
+#: Ingest assets are ``raw/<table>``.
+RAW_PREFIX = "raw"
+#: The linkage asset that writes ``linkage.spine``.
+SPINE_KEY = dg.AssetKey(["linkage", "spine"])
+#: The dbt mart read by publication (dagster-dbt key of ``main_marts.fct_indicators``).
+FCT_INDICATORS_KEY = dg.AssetKey(["fct_indicators"])
+PUBLICATION_KEY = dg.AssetKey(["publication", "release"])
+SNAPSHOT_KEY = dg.AssetKey(["publication", "analyst_snapshot"])
+
+#: Blocking checks on ``fct_indicators`` that every release requires, even when a run's graph
+#: leaves them out (defined in ``pipelines.quality.gate``).
+INDICATOR_CHECK_NAMES = (
+    "gx_indicators",
+    "gx_indicator_proportions",
+    "gx_indicator_presence",
+    "gx_indicator_coverage",
+    "gx_indicator_trend",
+)
+
+
+def raw_key(table: str) -> dg.AssetKey:
+    """The ingest asset of one raw table."""
+    return dg.AssetKey([RAW_PREFIX, table])

@@ -1,0 +1,1 @@
+"""Quality gate: GX suites run as blocking asset checks before publication."""
