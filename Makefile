@@ -37,13 +37,13 @@ format: $(STAMP)
 bench: bench-synth bench-ingest bench-link
 
 bench-synth: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/bench_synth.py
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m scripts.bench_synth
 
 bench-ingest: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/bench_ingest.py
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m scripts.bench_ingest
 
 bench-link: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python scripts/bench_link.py
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m scripts.bench_link
 
 serve: $(STAMP)
 	$(BIN)/outcomes serve

@@ -95,7 +95,7 @@ def ingest(
 def contracts_doc(
     path: Path = typer.Option(Path("docs/ingest.md"), help="Markdown file with the markers"),
 ) -> None:
-    """Regenerate the contract tables in docs/ingest.md from pipelines/ingest/contracts.py."""
+    """Regenerate the contract tables in docs/ingest.md from pipelines/contracts/deliveries.py."""
     from pipelines.ingest.contracts_doc import update_doc
 
     changed = update_doc(path)

@@ -1,6 +1,6 @@
 """Benchmark ``dbt build`` of the outcome model on a copy of an ingested, linked warehouse.
 
-    python scripts/bench_dbt.py --warehouse data/warehouse.duckdb
+    python -m scripts.bench_dbt --warehouse data/warehouse.duckdb
 
 Prints wall time, peak memory of the dbt process, raw rows read and indicator rows written.
 """

@@ -3,8 +3,8 @@
 Prints wall time, rows read per second and peak memory of the ingest process. The landing
 data is generated first (in a subprocess, so its memory is not counted) unless it exists.
 
-    python scripts/bench_ingest.py                      # national preset, 60 months
-    python scripts/bench_ingest.py --preset ci --out /tmp/bench_ci
+    python -m scripts.bench_ingest                      # national preset, 60 months
+    python -m scripts.bench_ingest --preset ci --out /tmp/bench_ci
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Linkage benchmark: full-build time, records per minute, peak memory, time to link a month.
 
-    python scripts/bench_link.py                       # national preset (about 300k people)
-    python scripts/bench_link.py --preset demo
+    python -m scripts.bench_link                       # national preset (about 300k people)
+    python -m scripts.bench_link --preset demo
 
 Generates the preset once under --workdir, loads the identity-bearing tables with the real
 ingest assets (all months but the last), then in fresh subprocesses (so peak memory is the

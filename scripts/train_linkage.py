@@ -1,7 +1,7 @@
 """Retrain the linkage models (Splink JSON in pipelines/linkage/models/) on a simulator dataset.
 
-    python scripts/train_linkage.py                      # demo preset, seed 42, in /tmp
-    python scripts/train_linkage.py --warehouse data/warehouse.duckdb
+    python -m scripts.train_linkage                      # demo preset, seed 42, in /tmp
+    python -m scripts.train_linkage --warehouse data/warehouse.duckdb
 
 Generates the preset (unless --warehouse is given), loads the identity-bearing tables with the
 real ingest assets, then estimates u by random sampling (fixed seed) and m by EM. Commit the

@@ -27,7 +27,7 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         description=f"{contract.description}. Reads landing/{contract.source}/<YYYY-MM>/"
         f"{contract.file_prefix}<yyyymm>{contract.suffix}.",
         check_specs=check_specs(contract, key),
-        metadata={"contract": f"pipelines/ingest/contracts.py:{contract.table}"},
+        metadata={"contract": f"pipelines/contracts/deliveries.py:{contract.table}"},
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         months = sorted(context.partition_keys)
