@@ -11,9 +11,10 @@ import openpyxl
 import polars as pl
 import pytest
 
+from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.synthetic import NoiseConfig, generate
 from pipelines.synthetic.ogrs3 import ogrs3
-from pipelines.synthetic.writers import SPECS
+from pipelines.synthetic.writers import write_table
 
 CI_SEED = 7  # the seed of the ``ci_synth`` fixture (tests/conftest.py)
 
@@ -29,20 +30,20 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def table_files(root: Path, table: str) -> list[Path]:
-    spec = SPECS[table]
-    return sorted((root / "landing" / spec.source).glob(f"*/{spec.prefix}*{spec.suffix}"))
+    c = CONTRACTS[table]
+    return sorted((root / "landing" / c.source).glob(f"*/{c.file_prefix}*{c.suffix}"))
 
 
 def read_csv(path: Path, table: str) -> pl.DataFrame:
-    spec = SPECS[table]
-    text = path.read_bytes().decode(spec.encoding)
+    c = CONTRACTS[table]
+    text = path.read_bytes().decode(c.encoding)
     frame = pl.read_csv(
         io.StringIO(text),
-        separator=spec.separator,
+        separator=c.delimiter,
         infer_schema=False,
-        null_values=[spec.null] if spec.null else None,
+        null_values=list(c.null_values),
     )
-    return frame.with_columns(pl.col(c).str.to_date(spec.date_format) for c in spec.dates)
+    return frame.with_columns(pl.col(n).str.to_date(c.date_format) for n in c.date_fields)
 
 
 def read_all(root: Path, table: str) -> pl.DataFrame:
@@ -71,7 +72,7 @@ def test_same_seed_is_byte_identical_and_other_seed_differs(ci_synth: Path, tmp_
 def test_layout_every_month_every_table(ci_synth: Path):
     months = sorted(p.name for p in (ci_synth / "landing" / "pnc").iterdir())
     assert months[0] == "2023-01" and months[-1] == "2024-12" and len(months) == 24
-    for table in SPECS:
+    for table in CONTRACTS:
         found = table_files(ci_synth, table)
         assert len(found) == 24, table
         for path in found:
@@ -254,6 +255,14 @@ def test_clean_noise_config_writes_true_identities(tmp_path: Path):
     assert result.rows["dir_triage"] == triage.height
 
 
+def test_writer_refuses_columns_the_contract_does_not_declare(tmp_path: Path):
+    top = [f.name for f in CONTRACTS["ndtms_top"].fields]
+    frame = pl.DataFrame({"_month": ["2024-01"], **{n: [None] for n in top}, "EXTRA": ["x"]})
+    with pytest.raises(ValueError, match=r"ndtms_top.*EXTRA"):
+        write_table(frame, "ndtms_top", tmp_path, ["2024-01"])
+    assert not list(tmp_path.rglob("*.csv"))
+
+
 def test_ogrs3_worked_example():
     p1, p2 = ogrs3([30], ["M"], [6], [16], ["burglary_domestic"])
     assert round(float(p1[0]), 3) == 0.211
@@ -261,7 +270,6 @@ def test_ogrs3_worked_example():
 
 
 def test_default_output_passes_the_ingest_contracts(ci_synth: Path):
-    from pipelines.contracts.deliveries import CONTRACTS
     from pipelines.ingest.readers import read_file
     from pipelines.ingest.validate import validate
 
@@ -275,7 +283,6 @@ def test_default_output_passes_the_ingest_contracts(ci_synth: Path):
 
 def test_chunked_run_has_unique_ids_and_passes_contracts(tmp_path: Path):
     """A population simulated in chunks (as the national preset is) merges cleanly."""
-    from pipelines.contracts.deliveries import CONTRACTS
     from pipelines.ingest.readers import read_file
     from pipelines.ingest.validate import validate
 

@@ -93,7 +93,9 @@ class Contract:
     description: str
     delimiter: str = ","
     encoding: str = "utf-8"
-    null_values: tuple[str, ...] = ("",)
+    line_terminator: str = "\n"
+    #: what the source writes for a missing value (readers also take an empty field)
+    null_value: str = ""
     date_format: str = "%Y-%m-%d"
     sheet: str | None = None
     #: ``record_key`` = HMAC("record:<record_source>|<record_id field>")
@@ -107,6 +109,15 @@ class Contract:
 
     def file_name(self, month: str) -> str:
         return f"{self.file_prefix}{month.replace('-', '')}{self.suffix}"
+
+    @property
+    def null_values(self) -> tuple[str, ...]:
+        """Values read as missing: the empty field and the source's own marker."""
+        return tuple(dict.fromkeys(("", self.null_value)))
+
+    @property
+    def date_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.kind == "date")
 
     def get(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -153,8 +164,14 @@ def _prison_number(name: str = "PRISON_NUMBER", required: bool = False) -> Field
 
 
 _PNC = {"delimiter": "|", "date_format": "%Y%m%d", "suffix": ".psv", "fmt": "csv"}
-_DIR = {"encoding": "cp1252", "date_format": "%d/%m/%Y", "suffix": ".csv", "fmt": "csv"}
-_NDTMS = {"null_values": ("", "NA"), "suffix": ".csv", "fmt": "csv"}
+_DIR = {
+    "encoding": "cp1252",
+    "line_terminator": "\r\n",
+    "date_format": "%d/%m/%Y",
+    "suffix": ".csv",
+    "fmt": "csv",
+}
+_NDTMS = {"null_value": "NA", "suffix": ".csv", "fmt": "csv"}
 
 
 def _dir_identity(required_dob: bool) -> tuple[Field, ...]:

@@ -301,7 +301,7 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
     from pipelines.synthetic.ndtms import modalities, tops
 
     mods = modalities(sim, ep)
-    top = tops(sim, ep, places)
+    top = tops(sim, ep)
     return Truth(
         people=people,
         pnc_records=pnc_records,

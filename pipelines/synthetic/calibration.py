@@ -7,6 +7,7 @@ import polars as pl
 
 from pipelines.synthetic.assemble import Truth
 from pipelines.synthetic.presets import NATIONAL_PEOPLE, Preset
+from pipelines.synthetic.prison import PANELS
 
 COMMUNITY_RELEASES = ["CONDITIONAL", "END_OF_SENTENCE", "COURT"]
 
@@ -207,9 +208,7 @@ def calibrate(t: Truth, preset: Preset, seed: int) -> dict:
             )
         )
     tests = t.tests.filter((pl.col("reason") == "RANDOM") & (pl.col("status") == "TESTED"))
-    trad = tests.select(
-        pl.any_horizontal("opiates", "cannabis", "cocaine", "benzodiazepines", "buprenorphine")
-    ).to_series()
+    trad = tests.select(pl.any_horizontal(*(drug.lower() for drug in PANELS))).to_series()
     m.append(
         _metric(
             "rmdt_random_positive_traditional",

@@ -532,7 +532,7 @@ class CareerSim:
         }
 
     # ---------------------------------------------------------------------------- event loop
-    def run(self, progress=None) -> None:
+    def run(self) -> None:
         """Simulate every person from the start of the simulated period to the window's end."""
         rng, p, prm = self.rng, self.p, self.params
         n = p.n
@@ -561,8 +561,6 @@ class CareerSim:
             if len(act) == 0 or step > 400:
                 break
             step += 1
-            if progress is not None:
-                progress(step, len(act))
             age = (t[act] - p.dob[act]) / DAYS_PER_YEAR
             rate = np.exp(prm.base_log_rate + p.propensity[act] + prm.age_slope * (age - 30))
             rate = rate * np.where(

@@ -87,5 +87,5 @@ def run_chunk(job: ChunkJob) -> ChunkResult:
             continue
         rows[table] = write_table(frame, table, job.landing, months)
         del frame
-    write_truth(job.truth, truth_tables(t, pls, ex.episode_clients), ex.record_map, None)
+    write_truth(job.truth, truth_tables(t, pls, ex.episode_clients), ex.record_map)
     return ChunkResult(job.index, rows, tally.counts, cal, rmdt)

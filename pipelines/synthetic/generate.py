@@ -11,12 +11,13 @@ import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.synthetic.calibration import markdown, merge
 from pipelines.synthetic.careers import make_world
 from pipelines.synthetic.chunk import ChunkJob, ChunkResult, run_chunk
@@ -24,7 +25,7 @@ from pipelines.synthetic.noise import NoiseConfig, Tally
 from pipelines.synthetic.population import unique_prison_numbers
 from pipelines.synthetic.presets import Preset, resolve
 from pipelines.synthetic.reference import places
-from pipelines.synthetic.writers import SPECS, path_for, write_month_xlsx
+from pipelines.synthetic.writers import path_for, write_month_xlsx
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ class SynthResult:
     rows: dict[str, int]
     files: int
     calibration: dict
-    truth_paths: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -147,12 +147,11 @@ def generate(
     md.write_text(markdown(cal))
     js = out / "calibration.json"
     js.write_text(json.dumps(cal, indent=2, sort_keys=True) + "\n")
-    files = sum(path_for(landing, t, m).exists() for t in SPECS for m in spec.month_list())
+    files = sum(path_for(landing, t, m).exists() for t in CONTRACTS for m in spec.month_list())
     step("done", 1.0)
     return SynthResult(
         out=out, landing=landing, truth=truth, calibration_md=md, calibration_json=js,
         preset=spec, seed=seed, rows=rows, files=files, calibration=cal,
-        truth_paths={p.stem: p for p in sorted(truth.iterdir())},
         seconds=time.perf_counter() - started,
     )  # fmt: skip
 

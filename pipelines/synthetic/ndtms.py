@@ -7,7 +7,6 @@ import polars as pl
 
 from pipelines.synthetic.careers import CareerSim
 from pipelines.synthetic.identifiers import sequential_ids
-from pipelines.synthetic.reference import Places
 
 PSY_CODES = np.array(["F", "L", "O", "S", "T", "D", "E", "H"], dtype=object)
 FAM_CODES = np.array(["W", "V", "Y", "X"], dtype=object)
@@ -98,7 +97,7 @@ def modalities(sim: CareerSim, ep: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(modality_id=sequential_ids("MOD", out.height, 9, sim.chunk))
 
 
-def tops(sim: CareerSim, ep: pl.DataFrame, places: Places) -> pl.DataFrame:
+def tops(sim: CareerSim, ep: pl.DataFrame) -> pl.DataFrame:
     """TOP forms (true values) at start, about every six months, and at a planned exit."""
     rng, p, end = sim.rng, sim.p, sim.end
     com = ep.filter(pl.col("setting") == "COMMUNITY")

@@ -78,9 +78,6 @@ class NoiseConfig:
             }
         )
 
-    def as_dict(self) -> dict[str, dict[str, float]]:
-        return asdict(self)
-
 
 class Tally:
     """Configured vs achieved noise per source and kind (written to ``truth/noise.json``)."""

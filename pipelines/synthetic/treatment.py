@@ -8,7 +8,6 @@ import polars as pl
 from pipelines.synthetic.careers import CareerSim, episode_course
 from pipelines.synthetic.population import DAYS_PER_YEAR
 
-PSY_CODES = np.array(["F", "L", "O", "S", "T", "D", "E"], dtype=object)
 OPEN = 2**31 - 1
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 
+from pipelines.contracts.codes import RMDT_DRUGS
 from pipelines.synthetic.assemble import Truth
 from pipelines.synthetic.dates import to_date
 from pipelines.synthetic.reference import Places
@@ -189,12 +189,7 @@ def truth_tables(
         to_date("test_date"),
         "reason",
         "status",
-        "opiates",
-        "cannabis",
-        "cocaine",
-        "benzodiazepines",
-        "buprenorphine",
-        "psychoactive",
+        *(drug.lower() for drug in RMDT_DRUGS),
     )
     last_rel = (
         t.releases.filter(pl.col("release_type") != "TRANSFER")
@@ -236,18 +231,8 @@ def truth_tables(
     }
 
 
-def write_truth(
-    folder: Path, tables: dict[str, pl.DataFrame], record_map: pl.DataFrame, noise: dict
-) -> dict[str, Path]:
-    """Write Parquet tables, the record map and ``noise.json``; returns their paths."""
+def write_truth(folder: Path, tables: dict[str, pl.DataFrame], record_map: pl.DataFrame) -> None:
+    """Write the truth tables and the record map as Parquet files."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {}
     for name, frame in {**tables, "record_map": record_map}.items():
-        path = folder / f"{name}.parquet"
-        frame.write_parquet(path, compression="zstd", statistics=False)
-        paths[name] = path
-    if noise is not None:
-        path = folder / "noise.json"
-        path.write_text(json.dumps(noise, indent=2, sort_keys=True) + "\n")
-        paths["noise"] = path
-    return paths
+        frame.write_parquet(folder / f"{name}.parquet", compression="zstd", statistics=False)
