@@ -1,6 +1,43 @@
+{#- The rows of a source placed in every reporting period their month falls in, with the
+    breakdown attributes under the names indicator_units reads (see indicator_units.yml). -#}
+{% macro units_in_periods(relation, month_index_expr, columns=[], age=none, absent=[], where='true',
+    first_per_person=none, period_types=['month', 'rolling_12m']) -%}
+    {%- if first_per_person %}
+    select * from (
+    {%- endif %}
+    select
+        periods.period_type,
+        periods.period,
+        periods.start_index,
+        periods.end_index,
+        {%- for attribute in ['prison_code', 'la_code', 'region_code', 'sex', 'ethnic_group'] %}
+        {{ 'cast(null as varchar)' if attribute in absent else 'src.' ~ attribute }} as {{ attribute }},
+        {%- endfor %}
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        {%- if first_per_person %}
+        row_number() over (
+            partition by periods.period_type, periods.period, src.person_key
+            order by {{ first_per_person }}
+        ) as person_rank,
+        {%- endif %}
+        {{ 'src.' ~ age if age else 'cast(null as integer)' }} as age
+    from {{ relation }} as src
+    inner join {{ ref('int_periods') }} as periods
+        on periods.period_type in ('{{ period_types | join("', '") }}')
+            and {{ month_index_expr }} between periods.start_index and periods.end_index
+    where {{ where }}
+    {%- if first_per_person %}
+    ) as ranked
+    where person_rank = 1
+    {%- endif %}
+{%- endmacro %}
+
 {#- One indicator's unit rows (people or events with their numerator/denominator contribution),
     selected from a CTE carrying: period_type, period, start_index, end_index, prison_code,
-    la_code, region_code, sex, ethnic_group, age. Aggregated by int_indicator_aggregates. -#}
+    la_code, region_code, sex, ethnic_group, age (as units_in_periods writes them). Aggregated by
+    int_indicator_cells. -#}
 {% macro indicator_units(base, indicator_id, num, den='1', where='true', num_sq='null', measure='null') -%}
     select
         '{{ indicator_id }}' as indicator_id,

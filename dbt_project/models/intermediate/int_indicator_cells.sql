@@ -1,6 +1,8 @@
 -- Indicator units pre-aggregated by every attribute the marts break down by (indicator, period,
 -- prison, local authority, region, sex, ethnic group, age band). Units of median indicators stay
 -- one per row (a median cannot be pre-aggregated).
+{%- set cell_keys = ['indicator_id', 'period_type', 'period', 'start_index', 'end_index', 'prison_code',
+    'la_code', 'region_code', 'sex', 'ethnic_group', 'age_band'] %}
 with units as (
     {% for name in ['custody', 'rmdt', 'releases', 'treatment', 'outcomes'] -%}
         select * from {{ ref('int_indicator_units_' ~ name) }}
@@ -14,17 +16,7 @@ medians as (
 )
 
 select
-    indicator_id,
-    period_type,
-    period,
-    start_index,
-    end_index,
-    prison_code,
-    la_code,
-    region_code,
-    sex,
-    ethnic_group,
-    age_band,
+    {{ cell_keys | join(', ') }},
     false as is_median,
     cast(null as double) as measure,
     sum(num) as num,
@@ -33,22 +25,10 @@ select
     count(*) as unit_count
 from units
 where indicator_id not in (select medians.indicator_id from medians)
-group by
-    indicator_id, period_type, period, start_index, end_index,
-    prison_code, la_code, region_code, sex, ethnic_group, age_band
+group by {{ cell_keys | join(', ') }}
 union all
 select
-    indicator_id,
-    period_type,
-    period,
-    start_index,
-    end_index,
-    prison_code,
-    la_code,
-    region_code,
-    sex,
-    ethnic_group,
-    age_band,
+    {{ cell_keys | join(', ') }},
     true as is_median,
     measure,
     num,

@@ -1,65 +1,19 @@
 -- Indicator units from change over time: TOP start -> review (sub-outcomes 1, 6, 10, 13) and
 -- OASys first -> next assessment (sub-outcomes 6, 10, 13).
 with tops as (
-    select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        cast(null as varchar) as prison_code,
-        t.la_code,
-        t.region_code,
-        t.sex,
-        t.ethnic_group,
-        t.age_at_triage as age,
-        t.start_opiate_days,
-        t.review_opiate_days,
-        t.start_crack_days,
-        t.review_crack_days,
-        t.start_injecting_days,
-        t.review_injecting_days,
-        t.start_sharing,
-        t.review_sharing,
-        t.start_acute_housing_problem,
-        t.review_acute_housing_problem,
-        t.start_quality_of_life,
-        t.review_quality_of_life,
-        t.start_paid_work_days,
-        t.review_paid_work_days
-    from {{ ref('int_top_change') }} as t
-    inner join {{ ref('int_periods') }} as periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and t.review_month_index between periods.start_index and periods.end_index
-    where t.review_date is not null
-        and {{ is_adult('t.age_at_triage') }}
+    {{ units_in_periods(ref('int_top_change'), 'review_month_index', age='age_at_triage',
+        absent=['prison_code'], where='review_date is not null and ' ~ is_adult('age_at_triage'),
+        columns=['start_opiate_days', 'review_opiate_days', 'start_crack_days', 'review_crack_days',
+            'start_injecting_days', 'review_injecting_days', 'start_sharing', 'review_sharing',
+            'start_acute_housing_problem', 'review_acute_housing_problem', 'start_quality_of_life',
+            'review_quality_of_life', 'start_paid_work_days', 'review_paid_work_days']) }}
 ),
 
 assessments as (
-    select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        cast(null as varchar) as prison_code,
-        cast(null as varchar) as la_code,
-        a.region_code,
-        a.sex,
-        a.ethnic_group,
-        a.age_at_assessment as age,
-        a.first_accommodation_need,
-        a.accommodation_need,
-        a.first_finance_need,
-        a.finance_need,
-        a.first_relationships_need,
-        a.relationships_need,
-        a.first_ete_need,
-        a.ete_need
-    from {{ ref('int_oasys_needs') }} as a
-    inner join {{ ref('int_periods') }} as periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and a.assessment_month_index between periods.start_index and periods.end_index
-    where a.assessment_seq = 2
-        and {{ is_adult('a.age_at_assessment') }}
+    {{ units_in_periods(ref('int_oasys_needs'), 'assessment_month_index', age='age_at_assessment',
+        absent=['prison_code', 'la_code'], where='assessment_seq = 2 and ' ~ is_adult('age_at_assessment'),
+        columns=['first_accommodation_need', 'accommodation_need', 'first_finance_need', 'finance_need',
+            'first_relationships_need', 'relationships_need', 'first_ete_need', 'ete_need']) }}
 )
 
 {{ indicator_units('tops', 'so01_top_opiate_abstinent_or_reduced',

@@ -1,60 +1,20 @@
 -- Indicator units from releases (sub-outcomes 4, 5 and 8): one index release per person per
 -- period (the first in the period), adults released to the community, deportations excluded.
-with reoffending_in_period as (
-    select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        r.*,
-        row_number() over (
-            partition by periods.period_type, periods.period, r.person_key
-            order by r.release_date, r.release_id
-        ) as release_rank
-    from {{ ref('int_reoffending') }} as r
-    inner join {{ ref('int_periods') }} as periods
-        on periods.period_type in ('release_cohort', 'rolling_12m')
-            and r.release_month_index between periods.start_index and periods.end_index
-    where not r.is_deported
-        and {{ is_adult('r.age_at_release') }}
-),
-
-reoffending as (
-    select
-        *,
-        age_at_release as age
-    from reoffending_in_period
-    where release_rank = 1
-),
-
-{% for cte, condition in [('need', 'true'), ('treated', 'c.in_treatment')] %}
-    {{ cte }}_in_period as (
-        select
-            periods.period_type,
-            periods.period,
-            periods.start_index,
-            periods.end_index,
-            c.*,
-            row_number() over (
-                partition by periods.period_type, periods.period, c.person_key
-                order by c.release_date, c.release_id
-            ) as release_rank
-        from {{ ref('int_continuity_of_care') }} as c
-        inner join {{ ref('int_periods') }} as periods
-            on periods.period_type in ('release_cohort', 'rolling_12m')
-                and c.release_month_index between periods.start_index and periods.end_index
-        where not c.is_deported
-            and {{ is_adult('c.age_at_release') }}
-            and {{ condition }}
-    ),
-
+{%- set care_columns = ['engaged_within_window', 'exclusion_reason', 'died_within_28_days',
+    'died_within_12_months'] %}
+{#- Index releases by CTE: model, condition, columns the units read. -#}
+{%- set index_releases = [
+    ('reoffending', 'int_reoffending', 'true', ['is_reoffender', 'ogrs3_p1', 'reoffence_count',
+        'has_serious_reoffence', 'seriousness_change', 'days_to_first_reoffence']),
+    ('need', 'int_continuity_of_care', 'true', care_columns),
+    ('treated', 'int_continuity_of_care', 'in_treatment', care_columns)] %}
+with
+{% for cte, model, condition, columns in index_releases %}
     {{ cte }} as (
-        select
-            *,
-            age_at_release as age
-        from {{ cte }}_in_period
-        where release_rank = 1
-    ){% if loop.first %},{% endif %}
+        {{ units_in_periods(ref(model), 'release_month_index', age='age_at_release', columns=columns,
+            where='not is_deported and ' ~ is_adult('age_at_release') ~ ' and ' ~ condition,
+            first_per_person='release_date, release_id', period_types=['release_cohort', 'rolling_12m']) }}
+    ){% if not loop.last %},{% endif %}
 {% endfor %}
 
 {{ indicator_units('reoffending', 'so04_proven_reoffending_rate', flag('is_reoffender')) }}

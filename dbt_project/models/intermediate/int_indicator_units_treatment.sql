@@ -141,49 +141,23 @@ people as (
 ),
 
 modalities as (
+    {{ units_in_periods(ref('int_treatment_modalities'), 'start_month_index', age='age_at_triage',
+        absent=['prison_code'], columns=['evidence_value']) }}
+),
+
+-- Community TOP episodes by the month their 7-month review fell due.
+tops_due as (
     select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        cast(null as varchar) as prison_code,
-        m.la_code,
-        m.region_code,
-        m.sex,
-        m.ethnic_group,
-        m.age_at_triage as age,
-        m.evidence_value
-    from {{ ref('int_treatment_modalities') }} as m
-    inner join periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and m.start_month_index between periods.start_index and periods.end_index
+        *,
+        {{ dbt.dateadd('month', 7, 'start_date') }} as due_date
+    from {{ ref('int_top_change') }}
+    where setting = 'COMMUNITY'
 ),
 
 reviews_due as (
-    select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        cast(null as varchar) as prison_code,
-        t.la_code,
-        t.region_code,
-        t.sex,
-        t.ethnic_group,
-        t.age_at_triage as age,
-        t.review_date is not null and t.review_date <= t.due_date as reviewed_by_due_date
-    from (
-        select
-            *,
-            {{ dbt.dateadd('month', 7, 'start_date') }} as due_date
-        from {{ ref('int_top_change') }}
-        where setting = 'COMMUNITY'
-    ) as t
-    inner join periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and t.due_date >= periods.period_start
-            and t.due_date < periods.period_after
-    where t.discharge_date is null or t.discharge_date >= t.due_date
+    {{ units_in_periods('tops_due', month_index('due_date'), age='age_at_triage', absent=['prison_code'],
+        columns=['review_date is not null and review_date <= due_date as reviewed_by_due_date'],
+        where='discharge_date is null or discharge_date >= due_date') }}
 )
 
 {{ indicator_units('journeys', 'so07_ni40_effective_treatment',

@@ -46,19 +46,14 @@ select
         when 'ratio' then numerator / denominator
         when 'median_days' then median_value
     end as value,
-    case unit
-        when 'proportion' then {{ wilson_low('numerator', 'denominator') }}
-        when 'rate_per_100' then 100 * {{ byar_low('numerator') }} / denominator
-        when 'rate_per_1000' then 1000 * {{ byar_low('numerator') }} / denominator
-        when 'ratio' then {{ byar_low('numerator') }} / denominator
-        when 'mean' then numerator / denominator - 1.959963984540054 * standard_error
-    end as ci_low,
-    case unit
-        when 'proportion' then {{ wilson_high('numerator', 'denominator') }}
-        when 'rate_per_100' then 100 * {{ byar_high('numerator') }} / denominator
-        when 'rate_per_1000' then 1000 * {{ byar_high('numerator') }} / denominator
-        when 'ratio' then {{ byar_high('numerator') }} / denominator
-        when 'mean' then numerator / denominator + 1.959963984540054 * standard_error
-    end as ci_high,
+    {%- for bound, wilson, byar, sign in [('low', wilson_low, byar_low, '-'), ('high', wilson_high, byar_high, '+')] %}
+        case unit
+            when 'proportion' then {{ wilson('numerator', 'denominator') }}
+            when 'rate_per_100' then 100 * {{ byar('numerator') }} / denominator
+            when 'rate_per_1000' then 1000 * {{ byar('numerator') }} / denominator
+            when 'ratio' then {{ byar('numerator') }} / denominator
+            when 'mean' then numerator / denominator {{ sign }} 1.959963984540054 * standard_error
+        end as ci_{{ bound }},
+    {%- endfor %}
     unit_count
 from mean_stats
