@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from test_linkage_keys import KEY, load, pnc_id, row
+from tests.test_linkage_keys import KEY, load, pnc_id, row
 
 from pipelines.linkage.link import link
 from pipelines.linkage.link_checks import evaluate, record_stats

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import build_once
+from tests.conftest import build_once
 
 from pipelines.ingest.landing import landing_months
 from tests.support.linkage_runs import ingest_identity, materialise_linkage

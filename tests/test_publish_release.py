@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from test_publish_support import tree_bytes
+from tests.test_publish_support import tree_bytes
 
 from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.release import ReleaseInputs, publish_release

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
-from test_publish_support import (
+from tests.test_publish_support import (
     MONTHS,
     failed_checks,
     fct_asset,

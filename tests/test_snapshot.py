@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_publish_support import run_publication
+from tests.test_publish_support import run_publication
 
 from tests.support.sample_indicators import sample_indicators
 
@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, {tests!r})
 from pathlib import Path
 from tests.support.sample_indicators import sample_indicators
-from test_publish_support import run_publication
+from tests.test_publish_support import run_publication
 result = run_publication(Path({tmp!r}), indicators=sample_indicators(5, people={people}))
 sys.exit(0 if result.success else 1)
 """
