@@ -1,8 +1,9 @@
 """Dagster resources: the warehouse and the publication folders.
 
-Settings reach assets one way: through these resources. A field left empty is filled from
-:func:`pipelines.settings.get_settings` when a method is called (at run time, never at import);
-``outcomes run`` and tests pass explicit values instead (see :func:`resources_for`).
+Settings reach assets one way, ``Settings`` -> resources -> assets: nothing writes settings back
+into the environment. ``outcomes run`` and tests hand a run :func:`resources_for` their settings;
+the code location's :data:`RESOURCES` leave fields empty, and an empty field is read from
+:func:`pipelines.settings.get_settings` when a method is called (at run time, never at import).
 """
 
 from __future__ import annotations
