@@ -8,12 +8,15 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.asset_keys import PUBLICATION_KEY
 from pipelines.resources import resources_for
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "monthly_outcomes"
+#: Key prefix of the release and the analyst snapshot (left out by ``publish=False``).
+PUBLICATION_PREFIX = PUBLICATION_KEY.path[0]
 
 
 @dataclass
@@ -26,6 +29,22 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     release_dir: Path | None = None
+
+
+def location_job(
+    name: str = JOB_NAME, selection: dg.AssetSelection | None = None
+) -> dg.JobDefinition:
+    """The code location's job ``name``, or a new job ``name`` over ``selection`` of its graph.
+
+    Runs narrower than the monthly job use a job of their own rather than an ``asset_selection``
+    subset: Dagster refuses to subset a job whose resources the run replaces.
+    """
+    from pipelines.definitions import defs
+
+    if selection is None:
+        return defs.resolve_job_def(name)
+    job = dg.define_asset_job(name, selection=selection)
+    return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(name)
 
 
 def run_pipeline(
@@ -49,9 +68,11 @@ def run_pipeline(
     months = months or landing_months(Path(settings.landing_dir))
     if not months:
         raise FileNotFoundError(f"no monthly deliveries found under {settings.landing_dir}")
-    from pipelines.definitions import defs
-
-    job = defs.resolve_job_def(JOB_NAME)
+    if publish:
+        job = location_job()
+    else:
+        unpublished = dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(PUBLICATION_PREFIX)
+        job = location_job(f"{JOB_NAME}_unpublished", unpublished)
     if instance is None:
         home = Path(settings.data_dir) / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
@@ -60,16 +81,12 @@ def run_pipeline(
         "dagster/asset_partition_range_start": months[0],
         "dagster/asset_partition_range_end": months[-1],
     }
-    log.info("running %s for %s..%s (%d months)", JOB_NAME, months[0], months[-1], len(months))
-    selection = None
-    if not publish:
-        selection = [k for k in defs.resolve_all_asset_keys() if k.path[0] != "publication"]
+    log.info("running %s for %s..%s (%d months)", job.name, months[0], months[-1], len(months))
     result = job.execute_in_process(
         instance=instance,
         tags=tags,
         raise_on_error=False,
         run_config=run_config or {},
-        asset_selection=selection,
         resources=resources_for(settings),
     )
     outcome = RunOutcome(months=months, success=result.success)
