@@ -21,7 +21,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 test: $(STAMP) browser
-	$(BIN)/python -c "from pipelines.transform.prepare import prepare_manifest; prepare_manifest()"
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -c "from pipelines.transform.project import prepare_manifest; prepare_manifest()"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)

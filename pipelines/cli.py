@@ -48,6 +48,7 @@ def run(
     from pipelines.ingest.landing import landing_months
     from pipelines.orchestration import run_pipeline
     from pipelines.settings import get_settings
+    from pipelines.transform.project import prepare_manifest
 
     console = Console()
     settings = get_settings()
@@ -57,6 +58,7 @@ def run(
 
         console.print(f"[bold]No deliveries under {landing}: generating the {preset} preset[/]")
         synth_command(preset=preset, people=None, months=None, seed=seed, out=landing.parent)
+    prepare_manifest()
     outcome = run_pipeline(settings, months=month or None)
     for warning in outcome.warnings:
         console.print(f"[yellow]warning[/] check {warning}")

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
+from pipelines.asset_keys import PUBLICATION_KEY
+from pipelines.resources import resources_for
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
 
 JOB_NAME = "monthly_outcomes"
+#: Key prefix of the release and the analyst snapshot (left out by ``publish=False``).
+PUBLICATION_PREFIX = PUBLICATION_KEY.path[0]
 
 
 @dataclass
@@ -30,28 +31,20 @@ class RunOutcome:
     release_dir: Path | None = None
 
 
-@contextmanager
-def _settings_in_environment(settings: Settings) -> Iterator[None]:
-    """Expose settings to resources and dbt (they read ``OUTCOMES_*`` at run time), then restore
-    the previous environment so one run's paths never leak into the next."""
-    values = {
-        "OUTCOMES_DATA_DIR": str(settings.data_dir),
-        "OUTCOMES_LANDING_DIR": str(settings.landing_dir),
-        "OUTCOMES_WAREHOUSE": str(Path(settings.warehouse).resolve()),
-        "OUTCOMES_PUBLICATIONS_DIR": str(settings.publications_dir),
-        "OUTCOMES_SNAPSHOT": str(settings.snapshot),
-        "OUTCOMES_PSEUDO_KEY": settings.pseudo_key,
-    }
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def location_job(
+    name: str = JOB_NAME, selection: dg.AssetSelection | None = None
+) -> dg.JobDefinition:
+    """The code location's job ``name``, or a new job ``name`` over ``selection`` of its graph.
+
+    Runs narrower than the monthly job use a job of their own rather than an ``asset_selection``
+    subset: Dagster refuses to subset a job whose resources the run replaces.
+    """
+    from pipelines.definitions import defs
+
+    if selection is None:
+        return defs.resolve_job_def(name)
+    job = dg.define_asset_job(name, selection=selection)
+    return dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(name)
 
 
 def run_pipeline(
@@ -66,17 +59,20 @@ def run_pipeline(
     Every asset is monthly-partitioned with a single-run backfill policy, so one run covers the
     whole range; ingest loads each month in order and the rest compute as of the last month.
     ``publish=False`` stops after the marts and their checks (no release, no snapshot).
+    ``settings`` reach the assets only through the run's resources (:func:`resources_for`), so
+    runs with different settings in one process never see each other's paths. The dbt manifest
+    must exist (:func:`pipelines.transform.project.prepare_manifest`).
     """
     from pipelines.ingest.landing import landing_months
-    from pipelines.transform.prepare import prepare_manifest
 
     months = months or landing_months(Path(settings.landing_dir))
     if not months:
         raise FileNotFoundError(f"no monthly deliveries found under {settings.landing_dir}")
-    prepare_manifest()
-    from pipelines.definitions import defs
-
-    job = defs.resolve_job_def(JOB_NAME)
+    if publish:
+        job = location_job()
+    else:
+        unpublished = dg.AssetSelection.all() - dg.AssetSelection.key_prefixes(PUBLICATION_PREFIX)
+        job = location_job(f"{JOB_NAME}_unpublished", unpublished)
     if instance is None:
         home = Path(settings.data_dir) / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
@@ -85,18 +81,14 @@ def run_pipeline(
         "dagster/asset_partition_range_start": months[0],
         "dagster/asset_partition_range_end": months[-1],
     }
-    log.info("running %s for %s..%s (%d months)", JOB_NAME, months[0], months[-1], len(months))
-    selection = None
-    if not publish:
-        selection = [k for k in defs.resolve_all_asset_keys() if k.path[0] != "publication"]
-    with _settings_in_environment(settings):
-        result = job.execute_in_process(
-            instance=instance,
-            tags=tags,
-            raise_on_error=False,
-            run_config=run_config or {},
-            asset_selection=selection,
-        )
+    log.info("running %s for %s..%s (%d months)", job.name, months[0], months[-1], len(months))
+    result = job.execute_in_process(
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
+        run_config=run_config or {},
+        resources=resources_for(settings),
+    )
     outcome = RunOutcome(months=months, success=result.success)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":

@@ -1,8 +1,9 @@
 """Dagster resources: the warehouse and the publication folders.
 
-Settings reach assets one way: through these resources. A field left empty is filled from
-:func:`pipelines.settings.get_settings` when a method is called (at run time, never at import);
-``outcomes run`` and tests pass explicit values instead (see :func:`resources_for`).
+Settings reach assets one way, ``Settings`` -> resources -> assets: nothing writes settings back
+into the environment. ``outcomes run`` and tests hand a run :func:`resources_for` their settings;
+the code location's :data:`RESOURCES` leave fields empty, and an empty field is read from
+:func:`pipelines.settings.get_settings` when a method is called (at run time, never at import).
 """
 
 from __future__ import annotations
@@ -108,17 +109,23 @@ publication_resource = PublicationResource()
 RESOURCES = {"warehouse": warehouse_resource, "publication": publication_resource}
 
 
-def resources_for(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """Resources pinned to ``settings`` (every path and the key explicit: no fallback)."""
+def resources_for(settings: Settings) -> dict[str, dg.ResourceDefinition]:
+    """Resources pinned to ``settings`` (every path and the key explicit: no fallback).
+
+    They are handed to the run as ready values, not as resource config, so the pseudonymisation
+    key never enters the run's config snapshot in Dagster's run storage.
+    """
+    warehouse = WarehouseResource(
+        warehouse=str(Path(settings.warehouse).resolve()),
+        landing_dir=str(settings.landing_dir),
+        pseudo_key=settings.pseudo_key,
+    )
+    publication = PublicationResource(
+        publications_dir=str(settings.publications_dir),
+        snapshot=str(settings.snapshot),
+        gx_docs_dir=str(settings.gx_docs_dir),
+    )
     return {
-        "warehouse": WarehouseResource(
-            warehouse=str(Path(settings.warehouse).resolve()),
-            landing_dir=str(settings.landing_dir),
-            pseudo_key=settings.pseudo_key,
-        ),
-        "publication": PublicationResource(
-            publications_dir=str(settings.publications_dir),
-            snapshot=str(settings.snapshot),
-            gx_docs_dir=str(settings.gx_docs_dir),
-        ),
+        "warehouse": dg.ResourceDefinition.hardcoded_resource(warehouse),
+        "publication": dg.ResourceDefinition.hardcoded_resource(publication),
     }

@@ -44,12 +44,9 @@ class Settings(BaseSettings):
             "warehouse": data_dir / "warehouse.duckdb",
             "publications_dir": data_dir / "publications",
             "snapshot": data_dir / "snapshot.duckdb",
+            "gx_docs_dir": data_dir / "gx_docs",
         }
         return cls(data_dir=data_dir, **{**paths, **overrides})
-
-    @property
-    def uses_dev_key(self) -> bool:
-        return self.pseudo_key == DEV_PSEUDO_KEY
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -16,12 +16,12 @@ DEMO_SEED = 42
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """The Dagster definitions need the dbt manifest; make it once if it is missing."""
-    from pipelines.transform.project import MANIFEST_PATH
+    """The Dagster definitions need the dbt manifest: make it once if it is missing (``make test``
+    refreshes it first). Only the main process parses, before xdist starts its workers, so no
+    worker reads a manifest being rewritten."""
+    from pipelines.transform.project import dbt_project, prepare_manifest
 
-    if not MANIFEST_PATH.exists():
-        from pipelines.transform.prepare import prepare_manifest
-
+    if not hasattr(session.config, "workerinput") and not dbt_project().manifest_path.exists():
         prepare_manifest()
 
 

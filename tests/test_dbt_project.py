@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import shutil
 import subprocess
@@ -14,8 +14,8 @@ import pytest
 
 from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
-from pipelines.transform.prepare import prepare_manifest
-from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
+from pipelines.resources import WarehouseResource
+from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR, dbt_project
 
 
 def empty_warehouse(path: Path) -> Path:
@@ -33,12 +33,11 @@ def empty_warehouse(path: Path) -> Path:
 
 
 def dbt(args: list[str], warehouse: Path) -> subprocess.CompletedProcess:
-    """Run the venv's dbt in the project against ``warehouse``."""
-    env = {**os.environ, "OUTCOMES_WAREHOUSE": str(warehouse)}
+    """Run the venv's dbt in the project against ``warehouse`` (profile var ``warehouse_path``)."""
+    target = ["--vars", json.dumps({"warehouse_path": str(warehouse)})]
     return subprocess.run(
-        [str(DBT_EXECUTABLE), *args, "--profiles-dir", str(PROJECT_DIR)],
+        [str(DBT_EXECUTABLE), *args, *target, "--profiles-dir", str(PROJECT_DIR)],
         cwd=PROJECT_DIR,
-        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -47,7 +46,10 @@ def dbt(args: list[str], warehouse: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def manifest() -> Path:
-    return prepare_manifest()
+    """The manifest the test session prepared (tests/conftest.py)."""
+    path = dbt_project().manifest_path
+    assert path.exists()
+    return path
 
 
 def test_dbt_assets_lineage(manifest: Path) -> None:
@@ -73,15 +75,17 @@ def test_dagster_build_on_empty_warehouse(
     manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From Dagster, seeds, models, contracts and data and unit tests pass on empty raw tables; a
-    range run passes its last month to dbt as ``as_of_month``; dbt tests run as asset checks."""
+    range run passes its last month to dbt as ``as_of_month``; dbt tests run as asset checks.
+    dbt builds the warehouse resource's file, whatever ``OUTCOMES_WAREHOUSE`` says."""
     from pipelines.transform.assets import dbt_resource, outcome_model
 
     warehouse = empty_warehouse(tmp_path / "wh.duckdb")
-    monkeypatch.setenv("OUTCOMES_WAREHOUSE", str(warehouse))
+    decoy = tmp_path / "decoy.duckdb"
+    monkeypatch.setenv("OUTCOMES_WAREHOUSE", str(decoy))
     result = dg.materialize(
         [outcome_model],
         instance=dg.DagsterInstance.ephemeral(),
-        resources={"dbt": dbt_resource()},
+        resources={"dbt": dbt_resource(), "warehouse": WarehouseResource(warehouse=str(warehouse))},
         tags={
             "dagster/asset_partition_range_start": "2024-01",
             "dagster/asset_partition_range_end": "2024-06",
@@ -103,6 +107,7 @@ def test_dagster_build_on_empty_warehouse(
             "and table_name = 'fct_indicators' order by ordinal_position"
         ).fetchall()
         catalogue = con.execute("select count(*) from main_seeds.indicator_catalogue").fetchall()
+    assert not decoy.exists()
     assert ctx == [("2024-06",)]
     assert [c[0] for c in columns] == INDICATOR_COLUMNS
     assert catalogue == [(37,)]

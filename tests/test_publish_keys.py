@@ -7,9 +7,6 @@ from pipelines.contracts.deliveries import CONTRACTS
 
 
 def test_fct_indicators_key_is_the_dbt_asset_key():
-    from pipelines.transform.prepare import prepare_manifest
-
-    prepare_manifest()
     from pipelines.transform.defs import defs
 
     keys = defs.resolve_asset_graph().get_all_asset_keys()

@@ -8,12 +8,12 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
-from tests.test_publish_support import tree_bytes
 
 from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.release import ReleaseInputs, publish_release
 from pipelines.publish.tables import FINGERTIPS_COLUMNS
 from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
+from tests.test_publish_support import tree_bytes
 
 MONTH = "2024-06"
 

@@ -23,7 +23,6 @@ OASYS_NEED_THRESHOLDS = {
 OASYS_SECTIONS = tuple(OASYS_NEED_THRESHOLDS)
 
 SEX = ("M", "F")
-YN = ("Y", "N")
 PNC_ETHNICITY = (
     *(f"{g}{i}" for g in "WMABO" for i in range(1, 10)),
     "NS",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import polars as pl
 
@@ -24,30 +25,23 @@ CACHE_ROWS = 2_000_000
 class KeyedHasher:
     """``pipelines.pseudonymise.keyed_hash`` for whole columns, computed once per distinct value.
 
-    The HMAC inner and outer SHA-256 states are precomputed from the key (RFC 2104), and
-    printable-ASCII values are normalised with polars; the output is identical to
+    The keyed HMAC-SHA256 state is made once per domain and copied per value, and printable-ASCII
+    values are normalised with polars; the output is identical to
     ``keyed_hash(key, value, domain=domain)``.
     """
 
     def __init__(self, key: str) -> None:
-        block = key.encode()
-        if len(block) > 64:
-            block = hashlib.sha256(block).digest()
-        block = block.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+        self._keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)
         self._seen: dict[str, pl.DataFrame] = {}
 
     def _hex(self, domain: str, texts: list[str]) -> list[str]:
-        prefix = f"{domain}|".encode()
-        inner, outer = self._inner.copy, self._outer.copy
+        prefixed = self._keyed.copy()
+        prefixed.update(f"{domain}|".encode())
         out = []
         for text in texts:
-            i = inner()
-            i.update(prefix + text.encode())
-            o = outer()
-            o.update(i.digest())
-            out.append(o.hexdigest())
+            mac = prefixed.copy()
+            mac.update(text.encode())
+            out.append(mac.hexdigest())
         return out
 
     def hash(self, values: pl.Series, domain: str) -> pl.Series:

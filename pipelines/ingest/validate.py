@@ -18,20 +18,6 @@ from pipelines.contracts.codes import PNC_ALPHABET
 from pipelines.contracts.deliveries import Contract, Field
 from pipelines.ingest.readers import ROW
 
-REASONS = (
-    "missing_required",
-    "not_an_integer",
-    "not_a_number",
-    "out_of_range",
-    "bad_date_format",
-    "impossible_date",
-    "future_date",
-    "code_not_in_list",
-    "bad_format",
-    "bad_check_character",
-    "date_order",
-    "duplicate_id",
-)
 QUARANTINE_SCHEMA = {ROW: pl.Int32, "field": pl.String, "value": pl.String, "reason": pl.String}
 _TRUE = ("Y", "TRUE")
 _FALSE = ("N", "FALSE")

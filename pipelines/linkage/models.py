@@ -21,10 +21,6 @@ MODELS_DIR = Path(__file__).parent / "models"
 NAMED = "named"
 NDTMS = "ndtms"
 
-#: Column lists of each model's input table (besides ``unique_id``, ``is_new`` and ``grp``).
-NAMED_COLUMNS = ("forename", "surname", "full_name", "dob", "sex", "pnc", "prison_number", "pc")
-NDTMS_COLUMNS = ("initials", "f1", "s1", "dob", "sex", "pc", "la", "kind")
-
 # Blocking rules (SQL over l./r.), in the spirit of HMPPS person-match.
 NAMED_BLOCKING = (
     "l.dob = r.dob and l.pc = r.pc",  # DOB + postcode district

@@ -16,7 +16,6 @@ import pyarrow as pa
 NAMED_SOURCES = ("pnc", "oasys", "dir_triage", "dir_release")
 PRISON_NUMBER_ONLY = ("rmdt",)
 NDTMS_SOURCE = "ndtms"
-SOURCES = (*NAMED_SOURCES, "rmdt", NDTMS_SOURCE)
 
 _NAMED_TUPLE = "forename, surname, dob, sex, pnc, prison_number, pc"
 _ND_TUPLE = "kind, initials, dob, sex, pc, la"

@@ -84,16 +84,6 @@ class Relations:
     sign: np.ndarray
     count: int
 
-    def members(self) -> list[list[int]]:
-        """Each relation as [total, parts...] (for tests and inspection)."""
-        out: list[list[int]] = [[] for _ in range(self.count)]
-        for r, c, sign in zip(self.rel, self.cell, self.sign, strict=True):
-            if sign > 0:
-                out[r].insert(0, int(c))
-            else:
-                out[r].append(int(c))
-        return out
-
 
 def _parent_codes(rows: pl.DataFrame, geography: pl.DataFrame | None) -> pl.DataFrame:
     """Child geography code -> parent code (England for any area without a known parent)."""

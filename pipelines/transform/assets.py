@@ -8,8 +8,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.partitions import MONTHLY, SINGLE_RUN
-from pipelines.resources import WRITER_POOL
-from pipelines.transform.project import DBT_EXECUTABLE, MANIFEST_PATH, dbt_project
+from pipelines.resources import WRITER_POOL, WarehouseResource
+from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 
 #: Dagster group of each dbt layer (by the model's folder under ``models/``).
 LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "dbt_marts"}
@@ -41,22 +41,30 @@ class OutcomesTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-def as_of_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """dbt vars for a run: the last month of the run's partition range is the as-of month."""
-    return {"as_of_month": context.partition_key_range.end}
+def run_vars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict[str, str]:
+    """dbt vars for a run: the last month of the run's partition range is the as-of month, and
+    ``profiles.yml`` reads the warehouse file from ``warehouse_path`` (absolute: dbt runs in the
+    project folder)."""
+    return {
+        "as_of_month": context.partition_key_range.end,
+        "warehouse_path": str(warehouse.warehouse_path().resolve()),
+    }
 
 
 @dbt_assets(
-    manifest=MANIFEST_PATH,
+    manifest=dbt_project().manifest_path,
     project=dbt_project(),
     dagster_dbt_translator=OutcomesTranslator(),
     partitions_def=MONTHLY,
     backfill_policy=SINGLE_RUN,
     pool=WRITER_POOL,
 )
-def outcome_model(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """``dbt build`` (seeds, models, tests) as of the last month of the run's range."""
-    args = ["build", "--vars", json.dumps(as_of_vars(context))]
+def outcome_model(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """``dbt build`` (seeds, models, tests) on the run's warehouse, as of the last month of the
+    run's range."""
+    args = ["build", "--vars", json.dumps(run_vars(context, warehouse))]
     yield from dbt.cli(args, context=context).stream()
 
 

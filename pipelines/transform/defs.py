@@ -1,19 +1,22 @@
 """Transform's part of the code location: every dbt seed and model as an asset.
 
-Needs ``dbt_project/target/manifest.json``: call
-:func:`pipelines.transform.prepare.prepare_manifest` before importing this module.
+Needs ``dbt_project/target/manifest.json``: ``dagster dev`` prepares it when the project is first
+read (:func:`pipelines.transform.project.dbt_project`); elsewhere call
+:func:`pipelines.transform.project.prepare_manifest` before importing this module.
 """
 
-from pipelines.transform.project import MANIFEST_PATH
+from pipelines.transform.project import dbt_project
 
-if not MANIFEST_PATH.exists():
+if not dbt_project().manifest_path.exists():
     raise FileNotFoundError(
-        f"{MANIFEST_PATH} is missing: run pipelines.transform.prepare.prepare_manifest() "
-        "(`make run` and `outcomes run` do) before loading the definitions"
+        f"{dbt_project().manifest_path} is missing: run "
+        "pipelines.transform.project.prepare_manifest() (`outcomes run` and the test session do) "
+        "before loading the definitions"
     )
 
 import dagster as dg
 
+from pipelines.resources import RESOURCES
 from pipelines.transform.assets import dbt_resource, outcome_model
 
-defs = dg.Definitions(assets=[outcome_model], resources={"dbt": dbt_resource()})
+defs = dg.Definitions(assets=[outcome_model], resources={**RESOURCES, "dbt": dbt_resource()})

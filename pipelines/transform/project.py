@@ -1,4 +1,4 @@
-"""Where the dbt project lives and which dbt executable runs it (no env reads, no parsing)."""
+"""Where the dbt project lives, which dbt executable runs it, and how its manifest is prepared."""
 
 from __future__ import annotations
 
@@ -12,10 +12,24 @@ from dagster_dbt import DbtProject
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 #: The virtual environment's dbt, so runs do not depend on PATH.
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
-MANIFEST_PATH = PROJECT_DIR / "target" / "manifest.json"
 
 
 @cache
 def dbt_project() -> DbtProject:
-    """The dbt project (profiles.yml inside it; reads dbt_project.yml, never parses models)."""
-    return DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+    """The dbt project (profiles.yml inside it). Reads dbt_project.yml; parses the models only
+    under ``dagster dev`` (``prepare_if_dev``), so a running UI picks up edited models."""
+    project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+    project.prepare_if_dev()
+    return project
+
+
+def prepare_manifest() -> Path:
+    """Write ``target/manifest.json`` with dagster-dbt's preparer (``dbt parse``; the ``dbt`` on
+    PATH) and return it.
+
+    Concurrent callers queue on dagster-dbt's lock file (60 s timeout), and one that waited while
+    another parsed skips its own parse; the test session parses once, before its workers start.
+    """
+    project = dbt_project()
+    project.preparer.prepare(project)
+    return project.manifest_path
