@@ -12,11 +12,10 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from pipelines.publish.resources import PublicationResource
 
 from pipelines.asset_keys import FCT_INDICATORS_KEY
 from pipelines.partitions import MONTHLY, SINGLE_RUN
-from pipelines.resources import WarehouseResource
+from pipelines.resources import PublicationResource, WarehouseResource
 from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 7)]

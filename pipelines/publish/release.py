@@ -23,14 +23,20 @@ import polars as pl
 from pipelines.publish import disclosure
 from pipelines.publish.charts import write_charts
 from pipelines.publish.revisions import read_log, record_revision
+from pipelines.publish.scope import describe_scope, in_scope, load_scope
 from pipelines.publish.site import write_release_page, write_site_index
-from pipelines.publish.tables import fingertips_table, formatted, tidy_table
-from pipelines.publish.workbook import write_workbook
+from pipelines.publish.tables import (
+    formatted,
+    tidy_table,
+    with_england_comparison,
+    write_tidy_csv,
+)
+from pipelines.publish.workbook import WORKBOOK_PERIODS, latest_periods, write_workbook
 
 log = logging.getLogger(__name__)
 
 TIDY_CSV = "indicators.csv"
-FINGERTIPS_CSV = "indicators_fingertips.csv"
+PARQUET = "indicators.parquet"
 WORKBOOK = "indicators.xlsx"
 METADATA = "metadata.json"
 CHARTS = "charts"
@@ -39,7 +45,8 @@ REVISION_LOG = "revisions.csv"
 
 @dataclass
 class ReleaseInputs:
-    """Everything a release is built from."""
+    """Everything a release is built from (``scope``: the rules of
+    ``seeds/publication_scope.csv`` unless given)."""
 
     month: str
     indicators: pl.DataFrame
@@ -48,6 +55,7 @@ class ReleaseInputs:
     manifest: list[dict] = field(default_factory=list)
     run_config: dict = field(default_factory=dict)
     generated_at: str = ""
+    scope: pl.DataFrame = field(default_factory=load_scope)
 
 
 def code_version() -> str:
@@ -122,13 +130,16 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
             "indicator_table_sha256": _frame_checksum(inputs.indicators),
             "manifest": inputs.manifest,
         },
+        "scope": describe_scope(inputs.scope, inputs.catalogue["indicator_id"].to_list()),
         "disclosure_control": {
             "primary": "counts of 1 to 4 withheld",
             "secondary": "complementary cells withheld so no withheld cell is recoverable "
-            "from breakdown or area totals",
+            "from breakdown or area totals; complements are chosen below the totals, so "
+            "England and region totals are withheld only for their own counts",
             "default_min_denominator": disclosure.DEFAULT_MIN_DENOMINATOR,
             "symbols": disclosure.SYMBOL_KEY | {"[z]": "Not applicable"},
             "rows_by_symbol": {(k or "published"): v for k, v in counts.iter_rows()},
+            "published_share": disclosure.published_share(published).to_dicts(),
         },
         "indicators": indicators,
         "files": files,
@@ -138,18 +149,18 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
 def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     """Write every release file into ``folder``; return the tidy table."""
     published = disclosure.apply_disclosure_control(
-        inputs.indicators, inputs.catalogue, inputs.geography
+        in_scope(inputs.indicators, inputs.scope), inputs.catalogue, inputs.geography
     )
+    published = with_england_comparison(published)
     tidy = tidy_table(published, inputs.catalogue)
-    tidy.write_csv(folder / TIDY_CSV)
-    fingertips_table(published, inputs.catalogue, inputs.geography).write_csv(
-        folder / FINGERTIPS_CSV
-    )
+    write_tidy_csv(tidy, folder / TIDY_CSV)
+    tidy.write_parquet(folder / PARQUET, compression="zstd", statistics=False)
+    recent = latest_periods(published, WORKBOOK_PERIODS)
     write_workbook(
-        folder / WORKBOOK, formatted(published, inputs.catalogue), inputs.catalogue, inputs.month
+        folder / WORKBOOK, formatted(recent, inputs.catalogue), inputs.catalogue, inputs.month
     )
     charts = write_charts(folder / CHARTS, published, inputs.catalogue)
-    write_release_page(folder, inputs.month, tidy, inputs.catalogue, charts)
+    write_release_page(folder, inputs.month, published, inputs.catalogue, charts)
     meta = _metadata(inputs, published, folder)
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return tidy

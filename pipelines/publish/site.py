@@ -1,7 +1,8 @@
 """The static download site: an index of releases and one filterable page per release.
 
-Plain HTML with a little inline JavaScript; the rows of a release are embedded in its page as
-JSON, so pages work from any static file server (or ``outcomes serve``) with no server state.
+Plain HTML with a little inline JavaScript; each indicator's latest headline rows (breakdown
+``none``, every area in scope) are embedded in its page as JSON, so pages work from any static
+file server (or ``outcomes serve``) with no server state; the downloads hold everything else.
 """
 
 from __future__ import annotations
@@ -15,23 +16,36 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts.indicators import INDICATOR_COLUMNS
+from pipelines.publish.tables import formatted
+from pipelines.publish.workbook import latest_periods
 from pipelines.resources import releases
 
-PAGE_COLUMNS = [c for c in INDICATOR_COLUMNS if c not in ("period_type", "maturity_period")]
+PAGE_COLUMNS = [
+    "indicator_id",
+    "period",
+    "geography_type",
+    "geography_code",
+    "geography_name",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "compared_to_england",
+    "status",
+]
 HEADINGS = [
     "Indicator",
     "Period",
     "Area type",
     "Area code",
     "Area",
-    "Breakdown",
-    "Category",
     "Numerator",
     "Denominator",
     "Value",
     "Lower CI",
     "Upper CI",
+    "Compared with England",
     "Status",
 ]
 STYLE = """
@@ -96,24 +110,23 @@ def _page(title: str, body: str, script: str = "") -> str:
 
 
 def write_release_page(
-    folder: Path, month: str, tidy: pl.DataFrame, catalogue: pl.DataFrame, charts: list[Path]
+    folder: Path, month: str, published: pl.DataFrame, catalogue: pl.DataFrame, charts: list[Path]
 ) -> Path:
-    """Write ``<folder>/index.html``: downloads, filters by indicator and area, rows, charts."""
+    """Write ``<folder>/index.html``: downloads, and each indicator's latest headline row per
+    area (filter by indicator and area) with its chart.
+
+    ``published`` is the disclosure-controlled frame with ``compared_to_england``.
+    """
     names = dict(catalogue.select("indicator_id", "indicator_name").iter_rows())
-    indicators = [[i, f"{i}: {names.get(i, i)}"] for i in sorted(tidy["indicator_id"].unique())]
+    headline = latest_periods(published.filter(pl.col("breakdown") == "none"), 1)
+    latest = formatted(headline, catalogue)
+    indicators = [[i, f"{i}: {names.get(i, i)}"] for i in sorted(latest["indicator_id"].unique())]
     areas = (
-        tidy.select("geography_type", "geography_code", "geography_name")
+        latest.select("geography_type", "geography_code", "geography_name")
         .unique()
         .sort("geography_type", "geography_name", "geography_code")
     )
     area_options = [[c, f"{n} ({t.replace('_', ' ')})"] for t, c, n in areas.iter_rows()]
-    latest = tidy.filter(pl.col("status") != "not_yet_mature").join(
-        tidy.filter(pl.col("status") != "not_yet_mature")
-        .group_by("indicator_id", "period_type")
-        .agg(pl.col("period").max()),
-        on=["indicator_id", "period_type", "period"],
-        how="semi",
-    )
     payload = {
         "columns": PAGE_COLUMNS,
         "rows": latest.select(PAGE_COLUMNS).rows(),
@@ -123,10 +136,10 @@ def write_release_page(
     }
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     downloads = [
-        ("indicators.csv", "All published rows (CSV)"),
-        ("indicators_fingertips.csv", "Fingertips-compatible CSV"),
+        ("indicators.csv", "Every published row (CSV)"),
+        ("indicators.parquet", "Every published row (Parquet, for analysts)"),
         ("indicators.xlsx", "Accessible spreadsheet (XLSX)"),
-        ("metadata.json", "Definitions, sources and run metadata (JSON)"),
+        ("metadata.json", "Definitions, scope, sources and run metadata (JSON)"),
     ]
     links = "".join(
         f'<li><a href="{href}" download>{html.escape(text)}</a></li>' for href, text in downloads
@@ -142,8 +155,9 @@ def write_release_page(
 <ul id="downloads">{links}</ul>
 <details><summary>Charts</summary><ul id="chart-links">{chart_links}</ul></details>
 <h2>Explore the latest period</h2>
-<p>The table shows each indicator's latest published period (of each period type); the
-downloads hold every period.</p>
+<p>The table shows each indicator's latest published period (of each period type) for every
+area, all people (no breakdown); the downloads hold every period and the breakdowns by sex, age
+and ethnic group.</p>
 <form onsubmit="return false">
 <label for="indicator">Indicator</label>
 <select id="indicator"><option value="">All indicators</option></select>
