@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -16,6 +17,7 @@ from pipelines.asset_keys import (
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.publish.release import METADATA, ReleaseInputs, publish_release
+from pipelines.publish.scope import SCOPE_PATH, SLICE, load_scope, resolve_scope
 from pipelines.publish.snapshot import refresh_snapshot
 from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResource, table_exists
 
@@ -92,12 +94,30 @@ def verify_quality_gate(context: dg.AssetExecutionContext) -> list[str]:
     return [k.to_user_string() for k in keys]
 
 
+def publication_scope(publication: PublicationResource) -> pl.DataFrame:
+    """The scope declared beside the resource's catalogue, else ``seeds/publication_scope.csv``."""
+    if publication.catalogue_path:
+        beside = Path(publication.catalogue_path).with_name(SCOPE_PATH.name)
+        if beside.exists():
+            return load_scope(beside)
+    return load_scope()
+
+
 def warehouse_frames(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection, slices: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame | None, list[dict]]:
-    """What a release reads from the warehouse: the indicator table, the geography (when
-    built) and the ingest manifest (when present)."""
-    indicators = con.sql(f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM main_marts.fct_indicators").pl()
+    """What a release reads from the warehouse: the indicator table (only the ``slices`` of
+    :func:`pipelines.publish.scope.resolve_scope` when given), the geography (when built) and
+    the ingest manifest (when present)."""
+    query = f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM main_marts.fct_indicators"
+    if slices is None:
+        indicators = con.sql(query).pl()
+    else:
+        con.register("_publication_slices", slices.select(SLICE).to_arrow())
+        indicators = con.sql(
+            f"{query} SEMI JOIN _publication_slices USING ({', '.join(SLICE)})"
+        ).pl()
+        con.unregister("_publication_slices")
     geography = None
     if table_exists(con, "main_marts.dim_geography"):
         geography = con.sql(
@@ -134,8 +154,10 @@ def release(
     month = release_month(context)
     verified = verify_quality_gate(context)
     catalogue = publication.catalogue()
+    scope = publication_scope(publication)
+    slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
     with warehouse.connect() as con:
-        indicators, geography, manifest = warehouse_frames(con)
+        indicators, geography, manifest = warehouse_frames(con, slices)
     months = sorted(context.partition_keys)
     inputs = ReleaseInputs(
         month=month,
@@ -143,6 +165,7 @@ def release(
         catalogue=catalogue,
         geography=geography,
         manifest=manifest,
+        scope=scope,
         run_config={
             "months": [months[0], months[-1]],
             "revision_reason": config.revision_reason,

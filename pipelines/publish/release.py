@@ -31,7 +31,7 @@ from pipelines.publish.tables import (
     with_england_comparison,
     write_tidy_csv,
 )
-from pipelines.publish.workbook import WORKBOOK_PERIODS, latest_periods, write_workbook
+from pipelines.publish.workbook import workbook_rows, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,8 @@ def sha256(path: Path) -> str:
 
 
 def _frame_checksum(frame: pl.DataFrame) -> str:
-    ordered = frame.sort(frame.columns, nulls_last=True)
+    """SHA-256 of the rows as CSV in key order (independent of the order they were read in)."""
+    ordered = frame.sort(disclosure.KEY, nulls_last=True)
     return hashlib.sha256(ordered.write_csv().encode()).hexdigest()
 
 
@@ -127,7 +128,7 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
         "code_version": code_version(),
         "run_configuration": inputs.run_config,
         "inputs": {
-            "indicator_table_sha256": _frame_checksum(inputs.indicators),
+            "indicator_rows_sha256": _frame_checksum(inputs.indicators),
             "manifest": inputs.manifest,
         },
         "scope": describe_scope(inputs.scope, inputs.catalogue["indicator_id"].to_list()),
@@ -155,9 +156,11 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     tidy = tidy_table(published, inputs.catalogue)
     write_tidy_csv(tidy, folder / TIDY_CSV)
     tidy.write_parquet(folder / PARQUET, compression="zstd", statistics=False)
-    recent = latest_periods(published, WORKBOOK_PERIODS)
     write_workbook(
-        folder / WORKBOOK, formatted(recent, inputs.catalogue), inputs.catalogue, inputs.month
+        folder / WORKBOOK,
+        formatted(workbook_rows(published), inputs.catalogue),
+        inputs.catalogue,
+        inputs.month,
     )
     charts = write_charts(folder / CHARTS, published, inputs.catalogue)
     write_release_page(folder, inputs.month, published, inputs.catalogue, charts)

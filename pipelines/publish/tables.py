@@ -33,11 +33,12 @@ VALUE_DECIMALS = {
 #: Units shown as percentages in every published file (the indicator table holds 0-1).
 PERCENT_UNITS = {"proportion"}
 NUMBERS = ["numerator", "denominator", "value", "ci_low", "ci_high"]
+#: The tidy table: the indicator table's columns (less ``maturity_period``, which is per
+#: indicator in metadata.json) with the unit, the row's symbol and the comparison with England.
 TIDY_COLUMNS = [
     "indicator_id",
-    "indicator_name",
     "unit",
-    *INDICATOR_COLUMNS[1:],
+    *[c for c in INDICATOR_COLUMNS[1:] if c != "maturity_period"],
     "symbol",
     "compared_to_england",
 ]
@@ -134,9 +135,10 @@ def tidy_table(published: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame
 
 
 def write_tidy_csv(tidy: pl.DataFrame, path: Path) -> None:
-    """Every text field quoted (so readers' sniffers see the quoting from the first line),
-    numbers plain, withheld numbers empty."""
-    tidy.write_csv(path, quote_style="non_numeric", float_scientific=False)
+    """Every text field quoted (so readers' sniffers see the quoting from the first line);
+    numbers unquoted and always with a decimal point (so a reader inferring types from the
+    first rows takes them as floats); withheld numbers empty."""
+    tidy.write_csv(path, quote_style="non_numeric")
 
 
 def _text(column: str, decimals: pl.Expr | int) -> pl.Expr:
