@@ -117,7 +117,9 @@ def test_release_is_small_and_mostly_published(demo_release: Path) -> None:
     size = sum(p.stat().st_size for p in demo_release.rglob("*") if p.is_file())
     assert size <= 25_000_000, size
     meta = json.loads((demo_release / "metadata.json").read_text())
-    shares = {r["geography_type"]: r["share"] for r in meta["disclosure_control"]["published_share"]}
+    shares = {
+        r["geography_type"]: r["share"] for r in meta["disclosure_control"]["published_share"]
+    }
     assert shares["england"] >= 0.9, shares
 
 

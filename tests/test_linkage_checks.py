@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import duckdb
-from tests.test_linkage_keys import KEY, load, pnc_id, row
 
 from pipelines.linkage.link import link
 from pipelines.linkage.link_checks import evaluate, record_stats
+from tests.test_linkage_keys import KEY, load, pnc_id, row
 
 
 def by_name(outcomes) -> dict:

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from tests.conftest import build_once
 
 from pipelines.ingest.landing import landing_months
+from tests.conftest import build_once
 from tests.support.linkage_runs import ingest_identity, materialise_linkage
 from tests.support.linkage_truth import accuracy, truth_keys
 

@@ -336,7 +336,9 @@ def test_complements_are_found_below_the_totals():
         ("region", "E12000002", "sex", "Unknown", 1, 1),
     ]
     out = apply_disclosure_control(_table(rows), normalise_catalogue(sample_catalogue()), geography)
-    symbols = {(c, v): s for c, v, s in out.select("geography_code", "breakdown_value", "symbol").rows()}
+    symbols = {
+        (c, v): s for c, v, s in out.select("geography_code", "breakdown_value", "symbol").rows()
+    }
     assert symbols[("E92000001", "All")] == ""
     assert symbols[("E12000001", "All")] == symbols[("E12000002", "All")] == ""
     assert symbols[("E92000001", "Unknown")] == CONFIDENTIAL

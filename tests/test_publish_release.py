@@ -122,8 +122,11 @@ def test_the_declared_scope_is_what_is_published(tmp_path):
     assert set(tidy.filter(pl.col("symbol") == "[x]")["geography_type"]) == {"england"}
     assert tidy.filter(pl.col("geography_type") == "england")["period"].n_unique() == 6
     meta = json.loads((folder / "metadata.json").read_text())
-    t01 = {(s["period_type"], s["geography_type"]) for s in meta["scope"] if s["indicator_id"] == "T01"}
+    t01 = {
+        (s["period_type"], s["geography_type"]) for s in meta["scope"] if s["indicator_id"] == "T01"
+    }
     assert ("rolling_12m", "england") in t01 and ("release_cohort", "england") in t01
+
 
 def test_workbook_is_accessible_and_has_a_fixed_created_date(published):
     book = openpyxl.load_workbook(published / "indicators.xlsx")

@@ -11,6 +11,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+
+from pipelines.asset_keys import PUBLICATION_KEY
+from pipelines.publish.assets import analyst_snapshot, release
+from pipelines.quality import frames
+from pipelines.quality.gate import gate_checks
+from pipelines.quality.suites import validate
+from tests.support.sample_indicators import sample_indicators
 from tests.test_publish_support import (
     MONTHS,
     failed_checks,
@@ -19,13 +26,6 @@ from tests.test_publish_support import (
     run_publication,
     tree_bytes,
 )
-
-from pipelines.asset_keys import PUBLICATION_KEY
-from pipelines.publish.assets import analyst_snapshot, release
-from pipelines.quality import frames
-from pipelines.quality.gate import gate_checks
-from pipelines.quality.suites import validate
-from tests.support.sample_indicators import sample_indicators
 
 
 def test_good_run_publishes_after_every_check_passed(tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.test_publish_support import run_publication
 
 from tests.support.sample_indicators import sample_indicators
+from tests.test_publish_support import run_publication
 
 TESTS = Path(__file__).resolve().parent
 WRITER = """

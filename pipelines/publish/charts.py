@@ -138,7 +138,9 @@ def render_chart(data: pl.DataFrame, title: str, y_title: str) -> str:
         england = rows["geography_type"][0] == "england"
         colour = "#0b0c0c" if england else PALETTE[(n - 1) % len(PALETTE)]
         width = 3.5 if england else 1.5
-        points = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in rows.select("period", "value").rows())
+        points = " ".join(
+            f"{x(p):.1f},{y(v):.1f}" for p, v in rows.select("period", "value").rows()
+        )
         parts.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="{width}" points="{points}"/>'
         )

@@ -290,7 +290,9 @@ def secondary_suppression(
             return withheld
         chosen = _determined_complements(relations, withheld, size, priority, determined)
         if chosen.size == 0:
-            log.warning("%d withheld cells stay recoverable: nothing left to withhold", determined.size)
+            log.warning(
+                "%d withheld cells stay recoverable: nothing left to withhold", determined.size
+            )
             return withheld
         withheld[chosen] = True
 

@@ -86,8 +86,10 @@ def in_scope(indicators: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(pl.col("_latest").fill_null(""))
     mature = pl.col("status") != "not_yet_mature"
     last_month = pl.col("period").str.slice(-2)
-    wanted = (pl.col("periods") == "all") | last_month.is_in(QUARTER_END_MONTHS) | (
-        pl.col("period") == pl.col("_latest")
+    wanted = (
+        (pl.col("periods") == "all")
+        | last_month.is_in(QUARTER_END_MONTHS)
+        | (pl.col("period") == pl.col("_latest"))
     )
     keep = wanted & (mature | (pl.col("geography_type") == "england"))
     return frame.filter(keep).drop("periods", "_latest")

@@ -637,9 +637,9 @@ def markdown_table(comparisons: list[Comparison]) -> str:
     ]
     for c in comparisons:
 
-        def fmt(v: float | None, unit: str = c.unit) -> str:
+        def fmt(v: float | None, unit: str = c.unit, symbol: str | None = c.symbol) -> str:
             if v is None:
-                return c.symbol or "-"
+                return symbol or "-"
             return f"{100 * v:.2f}%" if unit == "proportion" else f"{v:.3f}"
 
         if c.error is None:
@@ -648,7 +648,9 @@ def markdown_table(comparisons: list[Comparison]) -> str:
             err = f"{100 * c.error:.2f} pp"
         else:
             err = f"{100 * c.error:.2f}%"
-        tol = f"{100 * c.tolerance:.2f} pp" if c.unit == "proportion" else f"{100 * c.tolerance:.1f}%"
+        tol = (
+            f"{100 * c.tolerance:.2f} pp" if c.unit == "proportion" else f"{100 * c.tolerance:.1f}%"
+        )
         counts = {None: "-", True: "exact", False: "DIFFER"}[c.counts_exact]
         if c.withheld_for_own_counts:
             counts = f"withheld {c.symbol}: own counts"
@@ -672,6 +674,8 @@ def publish_from_warehouse(warehouse: Path, out: Path) -> Path:
     slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
     with duckdb.connect(str(warehouse), read_only=True) as con:
         indicators, geography, manifest = warehouse_frames(con, slices)
-        (month,) = con.execute("select as_of_month from main_intermediate.int_run_context").fetchone()
+        (month,) = con.execute(
+            "select as_of_month from main_intermediate.int_run_context"
+        ).fetchone()
     inputs = ReleaseInputs(month, indicators, catalogue, geography, manifest, scope=scope)
     return publish_release(out, inputs)
