@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipelines.catalogue import normalise_catalogue
-from pipelines.publish.release import ReleaseInputs, publish_release
+from pipelines.publish.release import HEADLINE_REASONS, ReleaseInputs, publish_release
 from pipelines.publish.scope import load_scope
 from pipelines.publish.tables import TIDY_COLUMNS
 from tests.support.sample_indicators import (
@@ -147,6 +147,11 @@ def test_metadata_describes_indicators_inputs_and_files(published):
     entry = next(i for i in meta["indicators"] if i["indicator_id"] == "T04")
     assert entry["is_proxy"] and entry["known_limitations"]
     assert entry["maturity_period"] == "2024-05"
+    # England's latest mature headline, and why when it is not published
+    (headline,) = entry["england_headline"]
+    assert (headline["period"], headline["period_type"]) == ("2024-05", "month")
+    assert headline["status"] in HEADLINE_REASONS.values()
+    assert (headline["value"] is None) == (headline["status"] != "published")
     assert meta["inputs"]["manifest"][0]["sha256"] == "ab" * 32
     assert len(meta["inputs"]["indicator_rows_sha256"]) == 64
     assert set(meta["files"]) == set(tree_bytes(published)) - {"metadata.json"}

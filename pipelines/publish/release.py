@@ -31,7 +31,7 @@ from pipelines.publish.tables import (
     with_england_comparison,
     write_tidy_csv,
 )
-from pipelines.publish.workbook import workbook_rows, write_workbook
+from pipelines.publish.workbook import latest_periods, workbook_rows, write_workbook
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +85,43 @@ def _frame_checksum(frame: pl.DataFrame) -> str:
     return hashlib.sha256(ordered.write_csv().encode()).hexdigest()
 
 
-def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> dict:
+#: Why a headline is not published, by symbol (stated per indicator in metadata.json).
+HEADLINE_REASONS = {
+    "": "published",
+    disclosure.CONFIDENTIAL: "withheld: its own count is 1 to 4",
+    disclosure.LOW_DENOMINATOR: "value not shown: its denominator is below the minimum",
+}
+
+
+def england_headlines(tidy: pl.DataFrame) -> dict[str, list[dict]]:
+    """Per indicator, England's headline (as published in the tidy table) in the latest mature
+    period of each period type, with the reason when it is not published (disclosure control
+    never withholds it for others)."""
+    rows = latest_periods(
+        tidy.filter((pl.col("geography_type") == "england") & (pl.col("breakdown") == "none")),
+        1,
+    ).sort("indicator_id", "period_type")
+    out: dict[str, list[dict]] = {}
+    for r in rows.iter_rows(named=True):
+        out.setdefault(r["indicator_id"], []).append(
+            {
+                "period_type": r["period_type"],
+                "period": r["period"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "status": HEADLINE_REASONS.get(r["symbol"], r["symbol"]),
+            }
+        )
+    return out
+
+
+def _metadata(
+    inputs: ReleaseInputs, published: pl.DataFrame, tidy: pl.DataFrame, folder: Path
+) -> dict:
     maturity = dict(
         published.group_by("indicator_id").agg(pl.col("maturity_period").max()).iter_rows()
     )
+    headlines = england_headlines(tidy)
     indicators = []
     for entry in inputs.catalogue.sort("indicator_id").iter_rows(named=True):
         limitations = []
@@ -114,6 +147,7 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
                 "min_denominator": entry["min_denominator"] or disclosure.DEFAULT_MIN_DENOMINATOR,
                 "maturity_period": maturity.get(entry["indicator_id"]),
                 "published": entry["indicator_id"] in maturity,
+                "england_headline": headlines.get(entry["indicator_id"], []),
             }
         )
     files = {
@@ -164,7 +198,7 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     )
     charts = write_charts(folder / CHARTS, published, inputs.catalogue)
     write_release_page(folder, inputs.month, published, inputs.catalogue, charts)
-    meta = _metadata(inputs, published, folder)
+    meta = _metadata(inputs, published, tidy, folder)
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return tidy
 
