@@ -23,6 +23,7 @@ import pytest
 from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.disclosure import (
     CONFIDENTIAL,
+    COUNT_COLUMNS,
     ENGLAND_TOTAL,
     LOW_DENOMINATOR,
     NOT_AVAILABLE,
@@ -42,13 +43,9 @@ from tests.support.sample_indicators import (
     sample_scope,
 )
 
+#: Count columns per published unit (proportions are published as percentages).
 COUNT_UNITS = {
-    "percentage": ("numerator", "denominator"),
-    "rate_per_1000": ("numerator", "denominator"),
-    "rate_per_100": ("numerator", "denominator"),
-    "mean": ("denominator",),
-    "median_days": ("denominator",),
-    "ratio": ("numerator",),
+    {"proportion": "percentage"}.get(unit, unit): columns for unit, columns in COUNT_COLUMNS.items()
 }
 SEEDS = [(1, 1500), (2, 600), (3, 4000), (4, 250)]
 #: (seed, people, scope): every slice published, or the declared scope on rolling 12 months.
@@ -289,6 +286,13 @@ def _table(rows: list[tuple]) -> pl.DataFrame:
     )
 
 
+def _controlled(rows: list[tuple]) -> pl.DataFrame:
+    """Disclosure control of a one-indicator, one-period table of the sample areas."""
+    return apply_disclosure_control(
+        _table(rows), normalise_catalogue(sample_catalogue()), sample_geography()
+    )
+
+
 def test_one_small_category_gets_the_next_smallest_withheld_too():
     rows = [
         ("england", "E92000001", "none", "All", 40, 100),
@@ -304,23 +308,21 @@ def test_one_small_category_gets_the_next_smallest_withheld_too():
 
 def test_small_area_is_protected_across_areas_and_breakdowns():
     """A prison with a small count forces a second prison (same region) to be withheld."""
-    geography = sample_geography()
     rows = [
         ("region", "E12000001", "none", "All", 50, 100),
         ("prison", "DMI", "none", "All", 3, 10),
         ("prison", "HLI", "none", "All", 20, 40),
         ("prison", "NMI", "none", "All", 27, 50),
     ]
-    out = apply_disclosure_control(_table(rows), normalise_catalogue(sample_catalogue()), geography)
+    out = _controlled(rows)
     symbols = dict(zip(out["geography_code"], out["symbol"], strict=True))
     assert symbols["DMI"] == CONFIDENTIAL and symbols["HLI"] == CONFIDENTIAL
     assert symbols["NMI"] == "" and symbols["E12000001"] == ""
 
 
 def test_complements_are_found_below_the_totals():
-    """A small category is protected by its siblings, never by England's or a region's total,
-    even when the siblings are large and the total is the only small published cell left."""
-    geography = sample_geography()
+    """A small category is protected by a sibling category (the smaller), never by England's
+    or a region's total."""
     rows = [
         ("england", "E92000001", "none", "All", 60, 200),
         ("england", "E92000001", "sex", "Male", 40, 150),
@@ -335,7 +337,7 @@ def test_complements_are_found_below_the_totals():
         ("region", "E12000002", "sex", "Female", 11, 29),
         ("region", "E12000002", "sex", "Unknown", 1, 1),
     ]
-    out = apply_disclosure_control(_table(rows), normalise_catalogue(sample_catalogue()), geography)
+    out = _controlled(rows)
     symbols = {
         (c, v): s for c, v, s in out.select("geography_code", "breakdown_value", "symbol").rows()
     }
@@ -368,13 +370,12 @@ def test_cells_still_recoverable_get_complements_below_the_england_total():
 
 
 def test_a_region_with_small_counts_takes_the_smallest_other_region_with_it():
-    geography = sample_geography()
     rows = [
         ("england", "E92000001", "none", "All", 43, 200),
         ("region", "E12000001", "none", "All", 3, 40),
         ("region", "E12000002", "none", "All", 40, 160),
     ]
-    out = apply_disclosure_control(_table(rows), normalise_catalogue(sample_catalogue()), geography)
+    out = _controlled(rows)
     symbols = dict(zip(out["geography_code"], out["symbol"], strict=True))
     assert symbols == {"E92000001": "", "E12000001": CONFIDENTIAL, "E12000002": CONFIDENTIAL}
     assert published_share(out).filter(pl.col("geography_type") == "england")["share"][0] == 1.0

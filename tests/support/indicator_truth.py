@@ -21,6 +21,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.publish.disclosure import COUNT_COLUMNS
+from pipelines.publish.tables import VALUE_DECIMALS
+
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TRUTH_TABLES = (
     "people",
@@ -40,23 +43,7 @@ PROPORTION_TOLERANCE = 0.01
 RELATIVE_TOLERANCE = 0.02
 PREFERRED_PERIOD_TYPES = ("rolling_12m", "release_cohort", "month")
 #: Decimals published per unit (value, in display units: proportions as percentages).
-PUBLISHED_DECIMALS = {
-    "proportion": 1,
-    "rate_per_1000": 1,
-    "rate_per_100": 1,
-    "mean": 2,
-    "median_days": 0,
-    "ratio": 2,
-}
-#: Count columns per unit (as in disclosure control).
-COUNT_COLUMNS = {
-    "proportion": ("numerator", "denominator"),
-    "rate_per_1000": ("numerator", "denominator"),
-    "rate_per_100": ("numerator", "denominator"),
-    "mean": ("denominator",),
-    "median_days": ("denominator",),
-    "ratio": ("numerator",),
-}
+PUBLISHED_DECIMALS = VALUE_DECIMALS
 #: Indicators whose counts come from one source joined on deterministic keys (DIR, rMDT, PNC
 #: by their own identifiers; NDTMS TOPs within an episode): no probabilistic linkage can move
 #: a person in or out, so their published counts must equal truth exactly.
