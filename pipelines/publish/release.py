@@ -22,6 +22,7 @@ import polars as pl
 
 from pipelines.publish import disclosure
 from pipelines.publish.charts import write_charts
+from pipelines.publish.profiles import write_profiles
 from pipelines.publish.revisions import read_log, record_revision
 from pipelines.publish.scope import describe_scope, in_scope, load_scope
 from pipelines.publish.site import write_release_page, write_site_index
@@ -187,6 +188,7 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
         in_scope(inputs.indicators, inputs.scope), inputs.catalogue, inputs.geography
     )
     published = with_england_comparison(published)
+    write_profiles(folder, published, inputs.catalogue, inputs.geography, inputs.month)
     tidy = tidy_table(published, inputs.catalogue)
     write_tidy_csv(tidy, folder / TIDY_CSV)
     tidy.write_parquet(folder / PARQUET, compression="zstd", statistics=False)
