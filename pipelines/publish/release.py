@@ -22,6 +22,7 @@ import polars as pl
 
 from pipelines.publish import disclosure
 from pipelines.publish.charts import write_charts
+from pipelines.publish.profiles import write_profiles
 from pipelines.publish.revisions import read_log, record_revision
 from pipelines.publish.site import write_release_page, write_site_index
 from pipelines.publish.tables import fingertips_table, formatted, tidy_table
@@ -140,6 +141,7 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     published = disclosure.apply_disclosure_control(
         inputs.indicators, inputs.catalogue, inputs.geography
     )
+    write_profiles(folder, published, inputs.catalogue, inputs.geography, inputs.month)
     tidy = tidy_table(published, inputs.catalogue)
     tidy.write_csv(folder / TIDY_CSV)
     fingertips_table(published, inputs.catalogue, inputs.geography).write_csv(
