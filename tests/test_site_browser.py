@@ -38,6 +38,10 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     catalogue, geography = normalise_catalogue(sample_catalogue()), sample_geography()
     scope = sample_scope()
+    # T01 (continuity of care): higher is better, so profiles judge it better or worse.
+    catalogue = catalogue.with_columns(
+        pl.when(pl.col("indicator_id") == "T01").then(pl.lit("higher")).alias("polarity")
+    )
     for month, months in [("2024-05", 5), ("2024-06", 6)]:
         rows = sample_indicators(1, months=months)
         publish_release(root, ReleaseInputs(month, rows, catalogue, geography, scope=scope))
@@ -114,3 +118,65 @@ def test_download_link_gives_the_csv_on_disk(site, browser):
     assert saved.read_bytes() == (root / "2024-06" / "indicators.csv").read_bytes()
     assert download.suggested_filename == "indicators.csv"
     context.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that must raise no JavaScript error."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors
+
+
+def test_area_profile_in_two_clicks_from_the_site_index(site, page):
+    """Site index → type an area name → click the area → the indicator row with England."""
+    root, url = site
+    page.goto(f"{url}/index.html")
+    page.fill("#area-query", "liverpool")
+    results = page.locator("#area-results a")
+    assert results.all_inner_texts() == [
+        "Liverpool (Local authority, E08000012)",
+        "HMP Liverpool (Prison, LPI)",
+    ]
+    assert page.locator("#area-status").inner_text() == "2 matching areas"
+    results.first.click()
+    page.wait_for_url("**/2024-06/areas/E08000012.html")
+    assert page.locator("h1").inner_text() == "Liverpool"
+    expected = pl.read_csv(root / "2024-06" / "areas" / "E08000012.csv", infer_schema=False)
+    t01 = expected.filter(pl.col("indicator_id") == "T01").row(0, named=True)
+    row = page.locator("#row-T01")
+    assert row.locator("th").inner_text().startswith("Continuity of care")
+    assert row.locator("td.value").inner_text() == t01["value"]
+    assert row.locator("td.england").inner_text() == t01["england_value"]
+    flag = row.locator("td.compare").inner_text()
+    assert flag == t01["compared_with_england"] and flag in {"Better", "Similar", "Worse"}
+    assert row.locator("svg[role=img]").count() == 1
+    with page.expect_download() as info:
+        page.click("a[href='E08000012.csv']")
+    assert (
+        Path(info.value.path()).read_bytes()
+        == (root / "2024-06" / "areas" / "E08000012.csv").read_bytes()
+    )
+
+
+def test_release_page_links_profiles_and_enter_opens_the_first_match(site, page):
+    _, url = site
+    page.goto(f"{url}/2024-06/index.html")
+    page.click("#profiles-link")
+    page.wait_for_url("**/2024-06/areas/index.html")
+    page.fill("#area-query", "lpi")
+    page.press("#area-query", "Enter")
+    page.wait_for_url("**/2024-06/areas/LPI.html")
+    assert page.locator("h1").inner_text() == "HMP Liverpool"
+
+
+def test_area_search_works_from_file(site, page):
+    root, _ = site
+    page.goto((root / "2024-06" / "areas" / "index.html").as_uri())
+    page.fill("#area-query", "Manch")
+    page.locator("#area-results a", has_text="Local authority").click()
+    page.wait_for_url("**/areas/E08000003.html")
+    assert page.locator("#profile tbody tr[id^=row-]").count() == 4

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.publish.profile_pages import search_box
 from pipelines.publish.tables import formatted
 from pipelines.publish.workbook import latest_periods
 from pipelines.resources import releases
@@ -151,6 +152,8 @@ def write_release_page(
     head = "".join(f'<th scope="col">{h}</th>' for h in HEADINGS)
     body = f"""<p><a href="../index.html">All releases</a></p>
 <h1>Drug treatment outcomes: release {month}</h1>
+<p><a id="profiles-link" href="areas/index.html">Area profiles</a>: each local authority and prison
+compared with England.</p>
 <h2>Downloads</h2>
 <ul id="downloads">{links}</ul>
 <details><summary>Charts</summary><ul id="chart-links">{chart_links}</ul></details>
@@ -176,7 +179,9 @@ and ethnic group.</p>
 
 
 def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path:
-    """Write ``<publications_dir>/index.html`` listing every release and its revisions."""
+    """Write ``<publications_dir>/index.html``: the area search (latest release with profiles),
+    every release and its revisions."""
+    publications_dir = Path(publications_dir)
     items = "".join(
         f'<li><a href="{m}/index.html">Release {m}</a></li>' for m in releases(publications_dir)
     )
@@ -197,11 +202,21 @@ def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path
             "</p><table><thead><tr><th>Release</th><th>Revision</th><th>Reason</th>"
             f"<th>Cells changed</th></tr></thead><tbody>{cells}</tbody></table>"
         )
+    profiles = ""
+    with_profiles = [
+        m for m in releases(publications_dir) if (publications_dir / m / "areas").is_dir()
+    ]
+    if with_profiles:
+        base = f"{with_profiles[0]}/areas/"
+        profiles = (
+            f'<h2>Area profiles</h2><p><a id="profiles-link" href="{base}index.html">'
+            f"All area profiles (release {with_profiles[0]})</a></p>{search_box(base)}"
+        )
     body = (
         "<h1>Drug treatment outcomes in prison and on release</h1>"
-        f'<h2>Releases</h2><ul id="releases">{items}</ul>{summary}'
+        f'{profiles}<h2>Releases</h2><ul id="releases">{items}</ul>{summary}'
     )
-    path = Path(publications_dir) / "index.html"
+    path = publications_dir / "index.html"
     tmp = path.with_name(".index.html.tmp")
     tmp.write_text(_page("Drug treatment outcomes: releases", body))
     os.replace(tmp, path)
