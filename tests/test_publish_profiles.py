@@ -1,4 +1,5 @@
-"""Area profiles: the compare-to-England flag, and the pages and CSVs written for a release."""
+"""The compare-to-England flag (pipelines/publish/comparison.py) and the area profile pages and
+CSVs written for a release."""
 
 from __future__ import annotations
 
@@ -9,27 +10,25 @@ import polars as pl
 import pytest
 
 from pipelines.catalogue import load_catalogue, normalise_catalogue
+from pipelines.publish.comparison import with_england_comparison
 from pipelines.publish.disclosure import apply_disclosure_control
-from pipelines.publish.profiles import (
-    CSV_COLUMNS,
-    POLARITY,
-    compare_to_england,
-    polarities,
-    write_profiles,
-)
+from pipelines.publish.profiles import CSV_COLUMNS, write_profiles
 from pipelines.publish.site import write_site_index
-from pipelines.publish.tables import formatted
-from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
+from pipelines.publish.tables import formatted, tidy_table
+from tests.support.sample_indicators import (
+    POLARITIES,
+    sample_catalogue,
+    sample_geography,
+    sample_indicators,
+)
 
 MONTH = "2024-06"
-POLARITIES = {"T01": "higher", "T02": "lower", "T03": "none", "T04": "none"}
+#: Every compare-to-England flag, in the order of the profile pages' key.
+FLAGS = ["Better", "Similar", "Worse", "Higher", "Lower", "Not compared"]
 
 
 def _catalogue() -> pl.DataFrame:
-    catalogue = normalise_catalogue(sample_catalogue())
-    return catalogue.with_columns(
-        pl.col("indicator_id").replace_strict(POLARITIES).alias("polarity")
-    )
+    return normalise_catalogue(sample_catalogue())
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +46,23 @@ def areas(tmp_path_factory, published) -> Path:
 
 def _read(path: Path) -> pl.DataFrame:
     return pl.read_csv(path, infer_schema=False)
+
+
+def _flag(ci: tuple, england: float | None, polarity: str) -> str:
+    """The flag of one area row against one England row (indicator T01 given ``polarity``)."""
+    key = {"indicator_id": "T01", "period_type": "month", "period": "2024-05"}
+    key |= {"breakdown": "none", "breakdown_value": "All"}
+    rows = pl.DataFrame(
+        [
+            key | {"geography_type": "england", "value": england, "ci_low": None, "ci_high": None},
+            key | {"geography_type": "region", "value": 0.5, "ci_low": ci[0], "ci_high": ci[1]},
+        ],
+        schema_overrides={"value": pl.Float64, "ci_low": pl.Float64, "ci_high": pl.Float64},
+    )
+    catalogue = _catalogue().with_columns(pl.lit(polarity).alias("polarity"))
+    flags = with_england_comparison(rows, catalogue)["compared_to_england"].to_list()
+    assert flags[0] == ""  # England is not compared with itself
+    return flags[1]
 
 
 @pytest.mark.parametrize(
@@ -67,27 +83,55 @@ def _read(path: Path) -> pl.DataFrame:
     ],
 )
 def test_flag_compares_the_interval_with_the_england_value(ci, england, polarity, flag):
-    assert compare_to_england(ci[0], ci[1], england, polarity) == flag
+    assert _flag(ci, england, polarity) == flag
 
 
-def test_flag_refuses_an_unknown_polarity():
-    with pytest.raises(ValueError, match="unknown polarity"):
-        compare_to_england(0.5, 0.6, 0.4, "up")
+@pytest.mark.parametrize("polarity", ["up", "", None])
+def test_a_catalogue_without_a_valid_polarity_is_refused(polarity):
+    catalogue = sample_catalogue().with_columns(
+        pl.when(pl.col("indicator_id") == "T02")
+        .then(pl.lit(polarity))
+        .otherwise(pl.col("polarity"))
+        .alias("polarity")
+    )
+    with pytest.raises(ValueError, match=r"without a valid polarity.*T02"):
+        normalise_catalogue(catalogue)
+    with pytest.raises(ValueError, match=r"without a valid polarity.*T02"):
+        with_england_comparison(sample_indicators(1), catalogue)
+    with pytest.raises(ValueError, match="no polarity column"):
+        normalise_catalogue(sample_catalogue().drop("polarity"))
 
 
-def test_every_catalogue_indicator_declares_its_polarity():
-    catalogue = load_catalogue()
-    assert set(catalogue["indicator_id"]) == set(POLARITY)
-    assert polarities(catalogue)["so04_proven_reoffending_rate"] == "lower"
-    assert polarities(catalogue)["so05_continuity_of_care_21d"] == "higher"
+def test_every_catalogue_indicator_states_a_valid_polarity():
+    catalogue = load_catalogue()  # refuses a missing or unknown polarity
+    direction = dict(catalogue.select("indicator_id", "polarity").iter_rows())
+    assert set(direction.values()) == {"higher", "lower", "none"}
+    assert direction["so04_proven_reoffending_rate"] == "lower"
+    assert direction["so05_continuity_of_care_21d"] == "higher"
+    assert direction["so04_ogrs3_predicted_rate"] == "none"
+    assert dict(_catalogue().select("indicator_id", "polarity").iter_rows()) == POLARITIES
 
 
-def test_a_catalogue_polarity_column_overrides_and_is_checked():
-    catalogue = _catalogue()
-    assert polarities(catalogue) == POLARITIES
-    assert set(polarities(catalogue.drop("polarity")).values()) == {"none"}
-    with pytest.raises(ValueError, match="unknown polarity"):
-        polarities(catalogue.with_columns(pl.lit("up").alias("polarity")))
+def test_profiles_show_the_published_comparison_column(areas, published):
+    """One rule: each profile row's flag is the tidy table's ``compared_to_england``."""
+    tidy = tidy_table(published, _catalogue())
+    keys = ["geography_code", "indicator_id", "period"]
+    rows = pl.concat([_read(p) for p in sorted(areas.glob("*.csv"))]).select(
+        *keys, "compared_to_england"
+    )
+    joined = rows.join(
+        tidy.filter(pl.col("breakdown") == "none").select(*keys, "compared_to_england"),
+        on=keys,
+        how="left",
+        suffix="_tidy",
+    )
+    assert joined.height == rows.height > 0
+    assert joined["compared_to_england"].to_list() == joined["compared_to_england_tidy"].to_list()
+    below = tidy.filter(pl.col("geography_type") != "england")
+    assert set(below["compared_to_england"]) <= set(FLAGS)
+    assert set(tidy.filter(pl.col("geography_type") == "england")["compared_to_england"]) == {""}
+    t01 = below.filter(pl.col("indicator_id") == "T01")["compared_to_england"]
+    assert {"Better", "Worse"} <= set(t01) and not {"Higher", "Lower"} & set(t01)
 
 
 def test_a_page_and_csv_per_local_authority_and_prison(areas, published):
@@ -132,7 +176,7 @@ def test_csv_rows_are_the_latest_published_row_with_england_and_the_flag(areas, 
                 flag = {"higher": "Better", "lower": "Worse", "none": "Higher"}[row["polarity"]]
             else:
                 flag = "Similar"
-            assert row["compared_with_england"] == flag
+            assert row["compared_to_england"] == flag
             flags.append(flag)
     assert {"Better", "Similar", "Worse", "Not compared"} <= set(flags)
 
@@ -141,9 +185,9 @@ def test_withheld_area_values_show_their_symbol_and_are_not_compared(areas):
     rows = pl.concat([_read(p) for p in sorted(areas.glob("*.csv"))])
     withheld = rows.filter(pl.col("value").str.starts_with("["))
     assert withheld.height > 0
-    assert set(withheld["compared_with_england"]) == {"Not compared"}
+    assert set(withheld["compared_to_england"]) == {"Not compared"}
     assert set(withheld["value"]) <= {"[c]", "[u]"}
-    compared = rows.filter(pl.col("compared_with_england") != "Not compared")
+    compared = rows.filter(pl.col("compared_to_england") != "Not compared")
     assert set(compared["indicator_id"]) == {"T01"}  # the only indicator with intervals
 
 
@@ -153,14 +197,7 @@ def test_pages_are_accessible_static_and_label_every_flag(areas):
     assert '<th scope="col">Compared with England</th>' in page
     assert len(re.findall(r'<tr id="row-T0\d"><th scope="row">', page)) == 4
     legend = re.findall(r'<li><span class="flag (\w+)">([^<]+)</span>', page)
-    assert [t for _, t in legend] == [
-        "Better",
-        "Similar",
-        "Worse",
-        "Higher",
-        "Lower",
-        "Not compared",
-    ]
+    assert [t for _, t in legend] == FLAGS
     cells = re.findall(r'<td class="compare"><span class="flag (\w+)">([^<]+)</span>', page)
     assert len(cells) == 4
     assert all(css == dict(legend and [(t, c) for c, t in legend])[text] for css, text in cells)
@@ -192,7 +229,7 @@ def test_profiles_follow_the_period_types_and_areas_they_are_given(tmp_path, pub
     write_profiles(tmp_path / "bare", no_england, _catalogue(), None, MONTH)
     rows = _read(tmp_path / "bare" / "areas" / "E08000012.csv")
     assert set(rows["england_value"]) == {"[x]"}
-    assert set(rows["compared_with_england"]) == {"Not compared"}
+    assert set(rows["compared_to_england"]) == {"Not compared"}
     write_profiles(tmp_path / "empty", published.clear(), _catalogue(), None, MONTH)
     assert "No area profiles" in (tmp_path / "empty" / "areas" / "index.html").read_text()
 

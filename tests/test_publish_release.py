@@ -128,6 +128,32 @@ def test_the_declared_scope_is_what_is_published(tmp_path):
     assert ("rolling_12m", "england") in t01 and ("release_cohort", "england") in t01
 
 
+def test_tidy_table_and_area_profiles_share_one_england_comparison(published):
+    """``compared_to_england`` in the tidy files is judged by the catalogue polarity (T01:
+    higher is better; T03 and T04: no judgement), and every area profile shows that flag."""
+    tidy = pl.read_parquet(published / "indicators.parquet")
+    flags = {
+        i: set(
+            tidy.filter((pl.col("indicator_id") == i) & (pl.col("geography_type") != "england"))[
+                "compared_to_england"
+            ]
+        )
+        for i in ("T01", "T03", "T04")
+    }
+    assert "Better" in flags["T01"] <= {"Better", "Similar", "Worse", "Not compared"}
+    assert flags["T03"] | flags["T04"] <= {"Higher", "Similar", "Lower", "Not compared"}
+    assert set(tidy.filter(pl.col("geography_type") == "england")["compared_to_england"]) == {""}
+    keys = ["geography_code", "indicator_id", "period"]
+    profiles = pl.concat(
+        pl.read_csv(p, infer_schema=False) for p in sorted((published / "areas").glob("*.csv"))
+    ).select(*keys, "compared_to_england")
+    shown = profiles.join(
+        tidy.filter(pl.col("breakdown") == "none"), on=keys, how="left", suffix="_tidy"
+    )
+    assert shown.height == profiles.height > 0
+    assert shown["compared_to_england"].equals(shown["compared_to_england_tidy"])
+
+
 def test_workbook_is_accessible_and_has_a_fixed_created_date(published):
     book = openpyxl.load_workbook(published / "indicators.xlsx")
     assert book.sheetnames[:4] == ["Cover", "Contents", "Notes", "Symbols"]

@@ -38,10 +38,6 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     catalogue, geography = normalise_catalogue(sample_catalogue()), sample_geography()
     scope = sample_scope()
-    # T01 (continuity of care): higher is better, so profiles judge it better or worse.
-    catalogue = catalogue.with_columns(
-        pl.when(pl.col("indicator_id") == "T01").then(pl.lit("higher")).alias("polarity")
-    )
     for month, months in [("2024-05", 5), ("2024-06", 6)]:
         rows = sample_indicators(1, months=months)
         publish_release(root, ReleaseInputs(month, rows, catalogue, geography, scope=scope))
@@ -152,7 +148,8 @@ def test_area_profile_in_two_clicks_from_the_site_index(site, page):
     assert row.locator("td.value").inner_text() == t01["value"]
     assert row.locator("td.england").inner_text() == t01["england_value"]
     flag = row.locator("td.compare").inner_text()
-    assert flag == t01["compared_with_england"] and flag in {"Better", "Similar", "Worse"}
+    # T01 (continuity of care): higher is better, so it is judged better, similar or worse.
+    assert flag == t01["compared_to_england"] and flag in {"Better", "Similar", "Worse"}
     assert row.locator("svg[role=img]").count() == 1
     with page.expect_download() as info:
         page.click("a[href='E08000012.csv']")

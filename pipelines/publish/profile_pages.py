@@ -227,7 +227,7 @@ def _symbols() -> str:
 
 
 def _row(r: dict, trend: pl.DataFrame) -> str:
-    css = FLAGS.get(r["compared_with_england"], ("none", ""))[0]
+    css = FLAGS.get(r["compared_to_england"], ("none", ""))[0]
     unit = UNIT_LABELS.get(r["unit"], r["unit"].replace("_", " "))
     polarity = POLARITY_TEXT.get(r["polarity"], "")
     return (
@@ -240,7 +240,7 @@ def _row(r: dict, trend: pl.DataFrame) -> str:
         f"{_cell(r['numerator'])}{_cell(r['denominator'])}"
         f"{_cell(r['england_value'], 'n england')}"
         f'<td class="compare"><span class="flag {css}">'
-        f"{html.escape(r['compared_with_england'])}</span></td>"
+        f"{html.escape(r['compared_to_england'])}</span></td>"
         f"<td>{_trend(trend, r['unit'])}</td></tr>"
     )
 

@@ -2,10 +2,8 @@
 
 Each profile row is an indicator's latest mature period for the area (preferring rolling
 12-month periods, then release cohorts, then single months), with the England value of the same
-period and a Fingertips-style comparison: *better* when the area's 95% interval lies wholly on
-the good side of the England value, *worse* when wholly on the bad side, *similar* otherwise;
-*not compared* when either value is withheld or the area has no interval. Indicators without a
-direction of good (``none``) are compared as *higher* / *similar* / *lower*.
+period and its ``compared_to_england`` flag (pipelines/publish/comparison.py: better, similar or
+worse from the 95% interval and the catalogue polarity).
 
 Works on whatever subset of the published rows it is given (any scope, any period types).
 """
@@ -17,6 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.publish.comparison import COLUMN as COMPARISON
+from pipelines.publish.comparison import with_england_comparison
 from pipelines.publish.profile_pages import write_area_page, write_areas_index
 from pipelines.publish.tables import AREA_TYPE_NAMES, formatted
 
@@ -26,69 +26,6 @@ PERIOD_PREFERENCE = {"rolling_12m": 0, "release_cohort": 1, "month": 2}
 #: Periods drawn in each trend chart (the latest ones).
 TREND_PERIODS = 36
 
-HIGHER, LOWER, NO_JUDGEMENT = "higher", "lower", "none"
-BETTER, SIMILAR, WORSE = "Better", "Similar", "Worse"
-HIGHER_FLAG, LOWER_FLAG, NOT_COMPARED = "Higher", "Lower", "Not compared"
-
-#: Direction of good per indicator. The catalogue seed has no polarity column, so it is declared
-#: here (a ``polarity`` column in the catalogue, when present, takes precedence). Indicators not
-#: listed get no judgement. ``none``: the OGRS3 predicted rate describes case mix, the access
-#: ratio is 1 by construction for all persons, and a longer time to re-offence is measured only
-#: among people who re-offended.
-POLARITY: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "so02_rmdt_positive_traditional",
-            "so02_rmdt_positive_psychoactive",
-            "so02_rmdt_positive_or_refused_traditional",
-            "so02_rmdt_refusal_rate",
-            "so04_proven_reoffending_rate",
-            "so04_reoffending_actual_vs_predicted",
-            "so04_reoffences_per_100",
-            "so04_reoffences_per_reoffender",
-            "so04_serious_reoffending_rate",
-            "so04_seriousness_escalation",
-            "so08_deaths_28d_per_1000",
-            "so08_deaths_12m_per_1000",
-        ],
-        LOWER,
-    ),
-    **dict.fromkeys(
-        [
-            "so03_treatment_access_ratio",
-            "so04_ogrs3_predicted_rate",
-            "so04_days_to_first_reoffence",
-        ],
-        NO_JUDGEMENT,
-    ),
-    **dict.fromkeys(
-        [
-            "so01_custody_care_planned",
-            "so01_top_opiate_abstinent_or_reduced",
-            "so01_top_crack_abstinent_or_reduced",
-            "so01_top_injecting_stopped",
-            "so01_top_sharing_stopped",
-            "so03_treatment_access_with_need",
-            "so05_continuity_of_care_21d",
-            "so06_oasys_accommodation_resolved",
-            "so06_oasys_finance_resolved",
-            "so06_top_housing_resolved",
-            "so07_ni40_effective_treatment",
-            "so07_c19a_completion_opiate",
-            "so07_c19b_completion_non_opiate",
-            "so07_top_review_completion",
-            "so07_mean_evidence_value",
-            "so09_peer_support_access",
-            "so10_top_quality_of_life_change",
-            "so10_oasys_relationships_resolved",
-            "so11_family_referral_children_at_home",
-            "so12_family_support_parents",
-            "so13_top_paid_work_change",
-            "so13_oasys_ete_resolved",
-        ],
-        HIGHER,
-    ),
-}
 CSV_COLUMNS = [
     "geography_type",
     "geography_code",
@@ -105,41 +42,9 @@ CSV_COLUMNS = [
     "england_value",
     "england_ci_low",
     "england_ci_high",
-    "compared_with_england",
+    COMPARISON,
     "polarity",
 ]
-
-
-def compare_to_england(
-    ci_low: float | None, ci_high: float | None, england: float | None, polarity: str
-) -> str:
-    """Fingertips comparison of an area's 95% interval with the England value."""
-    if ci_low is None or ci_high is None or england is None:
-        return NOT_COMPARED
-    if ci_low > england:
-        side = HIGHER
-    elif ci_high < england:
-        side = LOWER
-    else:
-        return SIMILAR
-    if polarity == NO_JUDGEMENT:
-        return HIGHER_FLAG if side == HIGHER else LOWER_FLAG
-    if polarity not in (HIGHER, LOWER):
-        raise ValueError(f"unknown polarity {polarity!r}")
-    return BETTER if side == polarity else WORSE
-
-
-def polarities(catalogue: pl.DataFrame) -> dict[str, str]:
-    """Direction of good per catalogue indicator (catalogue ``polarity`` column, else declared)."""
-    ids = catalogue["indicator_id"].to_list()
-    declared = [POLARITY.get(i, NO_JUDGEMENT) for i in ids]
-    if "polarity" in catalogue.columns:
-        given = catalogue["polarity"].cast(pl.Utf8).fill_null("").to_list()
-        declared = [g.strip().lower() or d for g, d in zip(given, declared, strict=True)]
-    unknown = sorted({p for p in declared if p not in (HIGHER, LOWER, NO_JUDGEMENT)})
-    if unknown:
-        raise ValueError(f"unknown polarity values in the catalogue: {unknown}")
-    return dict(zip(ids, declared, strict=True))
 
 
 def _headline(published: pl.DataFrame) -> pl.DataFrame:
@@ -173,25 +78,18 @@ def profile_rows(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows, trends): one row per area and indicator with the England comparison; the mature
     ``none`` series (area and England values) behind each row's trend chart."""
-    direction = polarities(catalogue)
+    if COMPARISON not in published.columns:
+        published = with_england_comparison(published, catalogue)
     latest = latest_rows(published)
     period_keys = ["indicator_id", "period_type", "period"]
     headline = _headline(published).drop("_pref")
     england = headline.filter(pl.col("geography_type") == "england")
-    eng_raw = england.select(
-        *period_keys,
-        pl.col("value").alias("_eng"),
-    )
-    compared = latest.join(eng_raw, on=period_keys, how="left", maintain_order="left")
-    flags = [
-        compare_to_england(lo, hi, eng, direction.get(ind, NO_JUDGEMENT))
-        for ind, lo, hi, eng in compared.select("indicator_id", "ci_low", "ci_high", "_eng").rows()
-    ]
-    compared = compared.drop("_eng").with_columns(
-        pl.Series("compared_with_england", flags, dtype=pl.Utf8),
-        pl.col("indicator_id")
-        .replace_strict(direction, default=NO_JUDGEMENT, return_dtype=pl.Utf8)
-        .alias("polarity"),
+    eng_raw = england.select(*period_keys, pl.col("value").alias("_eng"))
+    compared = latest.join(
+        catalogue.select("indicator_id", "polarity"),
+        on="indicator_id",
+        how="left",
+        maintain_order="left",
     )
     eng_text = formatted(england.join(latest, on=period_keys, how="semi"), catalogue).select(
         *period_keys,

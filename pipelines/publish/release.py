@@ -22,16 +22,12 @@ import polars as pl
 
 from pipelines.publish import disclosure
 from pipelines.publish.charts import write_charts
+from pipelines.publish.comparison import with_england_comparison
 from pipelines.publish.profiles import write_profiles
 from pipelines.publish.revisions import read_log, record_revision
 from pipelines.publish.scope import describe_scope, in_scope, load_scope
 from pipelines.publish.site import write_release_page, write_site_index
-from pipelines.publish.tables import (
-    formatted,
-    tidy_table,
-    with_england_comparison,
-    write_tidy_csv,
-)
+from pipelines.publish.tables import formatted, tidy_table, write_tidy_csv
 from pipelines.publish.workbook import latest_periods, workbook_rows, write_workbook
 
 log = logging.getLogger(__name__)
@@ -187,7 +183,7 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     published = disclosure.apply_disclosure_control(
         in_scope(inputs.indicators, inputs.scope), inputs.catalogue, inputs.geography
     )
-    published = with_england_comparison(published)
+    published = with_england_comparison(published, inputs.catalogue)
     write_profiles(folder, published, inputs.catalogue, inputs.geography, inputs.month)
     tidy = tidy_table(published, inputs.catalogue)
     write_tidy_csv(tidy, folder / TIDY_CSV)

@@ -12,6 +12,8 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
+from pipelines.publish.comparison import COLUMN as COMPARISON
+from pipelines.publish.comparison import with_england_comparison
 
 GEOGRAPHY_ORDER = {"england": 0, "region": 1, "local_authority": 2, "prison": 3}
 PERIOD_TYPE_ORDER = {"month": 0, "rolling_12m": 1, "release_cohort": 2}
@@ -40,10 +42,8 @@ TIDY_COLUMNS = [
     "unit",
     *[c for c in INDICATOR_COLUMNS[1:] if c != "maturity_period"],
     "symbol",
-    "compared_to_england",
+    COMPARISON,
 ]
-#: ``compared_to_england`` values (Fingertips' comparison from the 95% interval).
-HIGHER, SIMILAR, LOWER, NOT_COMPARED = "Higher", "Similar", "Lower", "Not compared"
 
 
 def sort_published(frame: pl.DataFrame) -> pl.DataFrame:
@@ -57,33 +57,6 @@ def sort_published(frame: pl.DataFrame) -> pl.DataFrame:
         .sort(["indicator_id", "_pt", "period", "_gt", "geography_code", "_bd", "breakdown_value"])
         .drop("_pt", "_gt", "_bd")
     )
-
-
-def with_england_comparison(published: pl.DataFrame) -> pl.DataFrame:
-    """Add ``compared_to_england``: an area's 95% interval against England's value for the same
-    indicator, period and breakdown category (empty for England; ``Not compared`` when either
-    figure is withheld or the area has no interval)."""
-    england = published.filter(pl.col("geography_type") == "england").select(
-        "indicator_id", "period", "breakdown", "breakdown_value", pl.col("value").alias("_eng")
-    )
-    joined = published.join(
-        england,
-        on=["indicator_id", "period", "breakdown", "breakdown_value"],
-        how="left",
-        maintain_order="left",
-    )
-    flag = (
-        pl.when(pl.col("geography_type") == "england")
-        .then(pl.lit(""))
-        .when(pl.col("ci_low").is_null() | pl.col("ci_high").is_null() | pl.col("_eng").is_null())
-        .then(pl.lit(NOT_COMPARED))
-        .when(pl.col("ci_low") > pl.col("_eng"))
-        .then(pl.lit(HIGHER))
-        .when(pl.col("ci_high") < pl.col("_eng"))
-        .then(pl.lit(LOWER))
-        .otherwise(pl.lit(SIMILAR))
-    )
-    return joined.with_columns(flag.alias("compared_to_england")).drop("_eng")
 
 
 def _with_catalogue(published: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
@@ -129,8 +102,8 @@ def rounded(published: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
 def tidy_table(published: pl.DataFrame, catalogue: pl.DataFrame) -> pl.DataFrame:
     """The tidy table: one row per indicator, period, area and breakdown value (typed)."""
     frame = published
-    if "compared_to_england" not in frame.columns:
-        frame = with_england_comparison(frame)
+    if COMPARISON not in frame.columns:
+        frame = with_england_comparison(frame, catalogue)
     return rounded(frame, catalogue).select(TIDY_COLUMNS)
 
 

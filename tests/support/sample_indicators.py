@@ -37,6 +37,8 @@ CATALOGUE_ROWS = [
     ("T03", 4, "Effective reintegration", "B", "Days to first re-offence", "median_days"),
     ("T04", 3, "Equality of service", "A", "Access relative to overall", "ratio"),
 ]
+#: Direction of good: continuity of care up, deaths down, no judgement on days and the ratio.
+POLARITIES = {"T01": "higher", "T02": "lower", "T03": "none", "T04": "none"}
 SEX = ["Male", "Female", "Unknown"]
 AGE = ["18-24", "25-29", "30-39", "40-49", "50+"]
 ETHNIC = ["White", "Black", "Asian", "Mixed", "Other", "Not stated"]
@@ -65,6 +67,7 @@ def sample_catalogue() -> pl.DataFrame:
                 "min_denominator": 10 if ind != "T03" else 5,
                 "lower_bound": 0.0,
                 "upper_bound": {"proportion": 1.0, "rate_per_1000": 1000.0}.get(unit, 400.0),
+                "polarity": POLARITIES[ind],
             }
         )
     return pl.DataFrame(rows)
