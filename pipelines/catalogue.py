@@ -24,12 +24,29 @@ TEXT_COLUMNS = [
     "evidence_codes",
     "service_user_themes",
 ]
+#: Direction of good per indicator (``polarity``): higher or lower is better, or no judgement.
+POLARITIES = ("higher", "lower", "none")
+
+
+def check_polarity(catalogue: pl.DataFrame) -> None:
+    """Refuse a catalogue in which an indicator has no valid ``polarity``."""
+    if "polarity" not in catalogue.columns:
+        raise ValueError("the indicator catalogue has no polarity column")
+    valid = pl.col("polarity").cast(pl.Utf8).is_in(POLARITIES).fill_null(False)
+    bad = catalogue.filter(~valid)["indicator_id"].to_list()
+    if bad:
+        raise ValueError(f"indicators without a valid polarity ({'/'.join(POLARITIES)}): {bad}")
 
 
 def normalise_catalogue(catalogue: pl.DataFrame) -> pl.DataFrame:
-    """Types as documented in docs/indicator-table.md (missing text becomes empty)."""
+    """Types as documented in docs/indicator-table.md (missing text becomes empty); refuses an
+    indicator without a valid polarity."""
     text = [c for c in TEXT_COLUMNS if c in catalogue.columns]
     is_proxy = pl.col("is_proxy").cast(pl.Utf8).str.to_lowercase().is_in(["true", "1", "yes", "y"])
+    if "polarity" in catalogue.columns:
+        polarity = pl.col("polarity").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        catalogue = catalogue.with_columns(polarity)
+    check_polarity(catalogue)
     return catalogue.with_columns(
         *[pl.col(c).cast(pl.Utf8).fill_null("") for c in text],
         pl.col("sub_outcome_id").cast(pl.Int64),

@@ -135,6 +135,7 @@ def test_dbt_cli_build_on_ci(ci_cli_build: tuple[Path, subprocess.CompletedProce
     assert "ERROR=0" in result.stdout and "WARN=0" in result.stdout
     for unit_test in (
         "continuity_21_day_window_edges",
+        "deaths_28_day_and_12_month_edges",
         "reoffending_12_plus_6_month_windows",
         "ogrs3_worked_example",
         "ni40_effective_treatment_rule",

@@ -31,7 +31,7 @@ def _releases(data: Path) -> list[str]:
 
 def test_release_is_published_with_disclosure_control(ci_warehouse: Path) -> None:
     release = ci_warehouse / "publications" / LAST
-    for name in ("indicators.csv", "indicators_fingertips.csv", "indicators.xlsx", "metadata.json"):
+    for name in ("indicators.csv", "indicators.parquet", "indicators.xlsx", "metadata.json"):
         assert (release / name).is_file(), name
     with open(Path("seeds/indicator_catalogue.csv"), newline="") as f:
         units = {row["indicator_id"]: row["unit"] for row in csv.DictReader(f)}

@@ -16,14 +16,21 @@ import polars as pl
 from pipelines.asset_keys import FCT_INDICATORS_KEY
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import PublicationResource, WarehouseResource
-from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
+from tests.support.sample_indicators import (
+    sample_catalogue,
+    sample_geography,
+    sample_indicators,
+    sample_scope,
+)
 
 MONTHS = [f"2024-{m:02d}" for m in range(1, 7)]
 
 
 def write_catalogue(folder: Path) -> Path:
+    """The sample catalogue, with a scope publishing every slice beside it."""
     path = folder / "indicator_catalogue.csv"
     sample_catalogue().write_csv(path)
+    sample_scope().write_csv(folder / "publication_scope.csv")
     return path
 
 

@@ -12,7 +12,12 @@ import pytest
 from pipelines.catalogue import normalise_catalogue
 from pipelines.publish.release import ReleaseInputs, publish_release
 from pipelines.publish.site import make_server
-from tests.support.sample_indicators import sample_catalogue, sample_geography, sample_indicators
+from tests.support.sample_indicators import (
+    sample_catalogue,
+    sample_geography,
+    sample_indicators,
+    sample_scope,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -32,9 +37,10 @@ def site(tmp_path_factory):
     """Two releases served on 127.0.0.1 from a free port."""
     root = tmp_path_factory.mktemp("site")
     catalogue, geography = normalise_catalogue(sample_catalogue()), sample_geography()
+    scope = sample_scope()
     for month, months in [("2024-05", 5), ("2024-06", 6)]:
         rows = sample_indicators(1, months=months)
-        publish_release(root, ReleaseInputs(month, rows, catalogue, geography))
+        publish_release(root, ReleaseInputs(month, rows, catalogue, geography, scope=scope))
     server = make_server(root, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -79,11 +85,13 @@ def test_filters_by_indicator_and_area(site, browser):
     count = rows.count()
     on_disk = pl.read_csv(root / "2024-06" / "indicators.csv", infer_schema=False)
     mature = on_disk.filter(
-        (pl.col("indicator_id") == "T01") & (pl.col("status") != "not_yet_mature")
+        (pl.col("indicator_id") == "T01")
+        & (pl.col("status") != "not_yet_mature")
+        & (pl.col("breakdown") == "none")
     )
     latest = mature.filter(pl.col("period") == mature["period"].max())
     expected = latest.filter(pl.col("geography_code") == "DMI")
-    assert count == expected.height > 5
+    assert count == expected.height == 1
     cells = rows.first.locator("td").all_inner_texts()
     assert cells[0] == "T01" and cells[3] == "DMI"
     assert page.locator("#count").inner_text().startswith(f"{count} rows match")
@@ -106,3 +114,66 @@ def test_download_link_gives_the_csv_on_disk(site, browser):
     assert saved.read_bytes() == (root / "2024-06" / "indicators.csv").read_bytes()
     assert download.suggested_filename == "indicators.csv"
     context.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that must raise no JavaScript error."""
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    page.close()
+    assert not errors
+
+
+def test_area_profile_in_two_clicks_from_the_site_index(site, page):
+    """Site index → type an area name → click the area → the indicator row with England."""
+    root, url = site
+    page.goto(f"{url}/index.html")
+    page.fill("#area-query", "liverpool")
+    results = page.locator("#area-results a")
+    assert results.all_inner_texts() == [
+        "Liverpool (Local authority, E08000012)",
+        "HMP Liverpool (Prison, LPI)",
+    ]
+    assert page.locator("#area-status").inner_text() == "2 matching areas"
+    results.first.click()
+    page.wait_for_url("**/2024-06/areas/E08000012.html")
+    assert page.locator("h1").inner_text() == "Liverpool"
+    expected = pl.read_csv(root / "2024-06" / "areas" / "E08000012.csv", infer_schema=False)
+    t01 = expected.filter(pl.col("indicator_id") == "T01").row(0, named=True)
+    row = page.locator("#row-T01")
+    assert row.locator("th").inner_text().startswith("Continuity of care")
+    assert row.locator("td.value").inner_text() == t01["value"]
+    assert row.locator("td.england").inner_text() == t01["england_value"]
+    flag = row.locator("td.compare").inner_text()
+    # T01 (continuity of care): higher is better, so it is judged better, similar or worse.
+    assert flag == t01["compared_to_england"] and flag in {"Better", "Similar", "Worse"}
+    assert row.locator("svg[role=img]").count() == 1
+    with page.expect_download() as info:
+        page.click("a[href='E08000012.csv']")
+    assert (
+        Path(info.value.path()).read_bytes()
+        == (root / "2024-06" / "areas" / "E08000012.csv").read_bytes()
+    )
+
+
+def test_release_page_links_profiles_and_enter_opens_the_first_match(site, page):
+    _, url = site
+    page.goto(f"{url}/2024-06/index.html")
+    page.click("#profiles-link")
+    page.wait_for_url("**/2024-06/areas/index.html")
+    page.fill("#area-query", "lpi")
+    page.press("#area-query", "Enter")
+    page.wait_for_url("**/2024-06/areas/LPI.html")
+    assert page.locator("h1").inner_text() == "HMP Liverpool"
+
+
+def test_area_search_works_from_file(site, page):
+    root, _ = site
+    page.goto((root / "2024-06" / "areas" / "index.html").as_uri())
+    page.fill("#area-query", "Manch")
+    page.locator("#area-results a", has_text="Local authority").click()
+    page.wait_for_url("**/areas/E08000003.html")
+    assert page.locator("#profile tbody tr[id^=row-]").count() == 4

@@ -1,8 +1,11 @@
 """Publication assets: the monthly release (after the quality gate) and the analyst snapshot."""
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from pipelines.asset_keys import (
@@ -13,7 +16,8 @@ from pipelines.asset_keys import (
 )
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.partitions import MONTHLY, SINGLE_RUN
-from pipelines.publish.release import ReleaseInputs, publish_release
+from pipelines.publish.release import METADATA, ReleaseInputs, publish_release
+from pipelines.publish.scope import SCOPE_PATH, SLICE, load_scope, resolve_scope
 from pipelines.publish.snapshot import refresh_snapshot
 from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResource, table_exists
 
@@ -71,15 +75,56 @@ def verify_quality_gate(context: dg.AssetExecutionContext) -> list[str]:
     return [k.to_user_string() for k in keys]
 
 
+def publication_scope(publication: PublicationResource) -> pl.DataFrame:
+    """The scope declared beside the resource's catalogue, else ``seeds/publication_scope.csv``."""
+    if publication.catalogue_path:
+        beside = Path(publication.catalogue_path).with_name(SCOPE_PATH.name)
+        if beside.exists():
+            return load_scope(beside)
+    return load_scope()
+
+
+def warehouse_frames(
+    con: duckdb.DuckDBPyConnection, slices: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame | None, list[dict]]:
+    """What a release reads from the warehouse: the indicator table (only the ``slices`` of
+    :func:`pipelines.publish.scope.resolve_scope` when given), the geography (when built) and
+    the ingest manifest (when present)."""
+    query = f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM main_marts.fct_indicators"
+    if slices is None:
+        indicators = con.sql(query).pl()
+    else:
+        con.register("_publication_slices", slices.select(SLICE).to_arrow())
+        indicators = con.sql(
+            f"{query} SEMI JOIN _publication_slices USING ({', '.join(SLICE)})"
+        ).pl()
+        con.unregister("_publication_slices")
+    geography = None
+    if table_exists(con, "main_marts.dim_geography"):
+        geography = con.sql(
+            "SELECT geography_type, geography_code, geography_name, parent_type, "
+            "parent_code, parent_name FROM main_marts.dim_geography"
+        ).pl()
+    manifest: list[dict] = []
+    if table_exists(con, "ops.manifest"):
+        manifest = (
+            con.sql(f"SELECT {RELEASE_MANIFEST_FIELDS} FROM ops.manifest ORDER BY path")
+            .pl()
+            .to_dicts()
+        )
+    return indicators, geography, manifest
+
+
 @dg.asset(
     key=PUBLICATION_KEY,
     deps=[FCT_INDICATORS_KEY],
     partitions_def=MONTHLY,
     backfill_policy=SINGLE_RUN,
     group_name="publication",
-    kinds={"csv", "xlsx", "html"},
-    description="Disclosure-controlled release publications/<YYYY-MM>/ (CSV, Fingertips CSV, "
-    "XLSX, charts, metadata, download page), written atomically after the quality gate.",
+    kinds={"csv", "parquet", "xlsx", "html"},
+    description="Disclosure-controlled release publications/<YYYY-MM>/ of the publication scope "
+    "(tidy CSV, Parquet, XLSX, charts, metadata, download page), written atomically after the "
+    "quality gate.",
 )
 def release(
     context: dg.AssetExecutionContext,
@@ -90,23 +135,10 @@ def release(
     month = release_month(context)
     verified = verify_quality_gate(context)
     catalogue = publication.catalogue()
+    scope = publication_scope(publication)
+    slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
     with warehouse.connect() as con:
-        indicators = con.sql(
-            f"SELECT {', '.join(INDICATOR_COLUMNS)} FROM main_marts.fct_indicators"
-        ).pl()
-        geography = None
-        if table_exists(con, "main_marts.dim_geography"):
-            geography = con.sql(
-                "SELECT geography_type, geography_code, geography_name, parent_type, "
-                "parent_code, parent_name FROM main_marts.dim_geography"
-            ).pl()
-        manifest: list[dict] = []
-        if table_exists(con, "ops.manifest"):
-            manifest = (
-                con.sql(f"SELECT {RELEASE_MANIFEST_FIELDS} FROM ops.manifest ORDER BY path")
-                .pl()
-                .to_dicts()
-            )
+        indicators, geography, manifest = warehouse_frames(con, slices)
     months = sorted(context.partition_keys)
     inputs = ReleaseInputs(
         month=month,
@@ -114,6 +146,7 @@ def release(
         catalogue=catalogue,
         geography=geography,
         manifest=manifest,
+        scope=scope,
         run_config={
             "months": [months[0], months[-1]],
             "revision_reason": config.revision_reason,
@@ -123,14 +156,20 @@ def release(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     folder = publish_release(publication.publications_path(), inputs)
-    published = pl.read_csv(folder / "indicators.csv", infer_schema=False)
+    meta = json.loads((folder / METADATA).read_text())
+    counts = meta["disclosure_control"]["rows_by_symbol"]
+    shares = {
+        f"published_share_{r['geography_type']}": r["share"]
+        for r in meta["disclosure_control"]["published_share"]
+    }
     return dg.MaterializeResult(
         metadata={
             "release": month,
             "folder": dg.MetadataValue.path(str(folder)),
-            "rows": published.height,
-            "suppressed_rows": published.filter(pl.col("status") == "suppressed").height,
+            "rows": sum(counts.values()),
+            "suppressed_rows": counts.get("[c]", 0) + counts.get("[u]", 0),
             "checks_verified": len(verified),
+            **shares,
         }
     )
 

@@ -9,6 +9,10 @@ Rules (see ``docs/publication.md``):
    authorities, regions) sum to their parent area. No relation may have exactly one withheld
    cell; then, per indicator and period, any withheld cell still determined by the published
    cells (checked exactly with linear algebra) gets a further complementary suppression.
+   Complements protect totals: they are the smallest cells below the total (siblings); a
+   region's ``none`` row is chosen only when no other cell will do (a region withheld for its
+   own small counts needs another region withheld beside it) and England's ``none`` row only
+   as a last resort (never needed by the additive structure; measured in the tests).
 3. **Minimum denominator**: ``value`` and its interval are shown only where the denominator is
    at least the catalogue ``min_denominator`` (default 10); otherwise ``[u]``.
 4. Periods that are not yet mature are published without numbers (``[x]``).
@@ -16,12 +20,15 @@ Rules (see ``docs/publication.md``):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from pipelines.contracts.indicators import DEFAULT_MIN_DENOMINATOR
+
+log = logging.getLogger(__name__)
 
 CONFIDENTIAL = "[c]"
 LOW_DENOMINATOR = "[u]"
@@ -200,15 +207,42 @@ def _size_key(indicators: pl.DataFrame) -> np.ndarray:
     return np.where(size > 0, size, np.inf)
 
 
+#: Complement priority: ordinary cells, a region's ``none`` row, England's ``none`` row.
+ORDINARY, REGION_TOTAL, ENGLAND_TOTAL = 0, 1, 2
+
+
+def complement_priority(indicators: pl.DataFrame) -> np.ndarray:
+    """Per row, how reluctantly it is withheld as a complement (higher: more reluctantly)."""
+    headline = pl.col("breakdown") == "none"
+    return indicators.select(
+        pl.when(headline & (pl.col("geography_type") == "england"))
+        .then(ENGLAND_TOTAL)
+        .when(headline & (pl.col("geography_type") == "region"))
+        .then(REGION_TOTAL)
+        .otherwise(ORDINARY)
+        .alias("p")
+    )["p"].to_numpy()
+
+
 def _complements(
-    relations: Relations, withheld: np.ndarray, size: np.ndarray, rels: np.ndarray
+    relations: Relations,
+    withheld: np.ndarray,
+    size: np.ndarray,
+    rels: np.ndarray,
+    priority: np.ndarray,
+    max_priority: int = ENGLAND_TOTAL,
 ) -> np.ndarray:
-    """For each relation in ``rels``, its smallest published cell (none if all are withheld)."""
+    """For each relation in ``rels``, its published cell of lowest priority, smallest first
+    (none if every cell up to ``max_priority`` is withheld)."""
     wanted = np.zeros(relations.count, dtype=bool)
     wanted[rels] = True
-    candidate = wanted[relations.rel] & ~withheld[relations.cell]
+    candidate = (
+        wanted[relations.rel]
+        & ~withheld[relations.cell]
+        & (priority[relations.cell] <= max_priority)
+    )
     rel, cell = relations.rel[candidate], relations.cell[candidate]
-    order = np.lexsort((cell, size[cell], rel))
+    order = np.lexsort((cell, size[cell], priority[cell], rel))
     rel, cell = rel[order], cell[order]
     first = np.ones(rel.size, dtype=bool)
     first[1:] = rel[1:] != rel[:-1]
@@ -216,38 +250,61 @@ def _complements(
 
 
 def secondary_suppression(
-    withheld: np.ndarray, relations: Relations, size: np.ndarray
+    withheld: np.ndarray,
+    relations: Relations,
+    size: np.ndarray,
+    priority: np.ndarray | None = None,
 ) -> np.ndarray:
     """Extend ``withheld`` until no withheld cell can be recovered from the relations.
 
-    First no relation may hold exactly one withheld cell (its smallest published cell joins
-    it); then any cell still determined through chains of relations gets a complement in a
-    relation of its own, or failing that in any relation of its connected group that still
-    has a published cell.
+    First no relation may hold exactly one withheld cell (its published cell of lowest
+    ``priority``, smallest first, joins it); then any cell still determined through chains of
+    relations gets a complement in a relation of its own, or failing that in any relation of
+    its connected group that still has a published cell, trying ordinary cells before totals.
     """
     withheld = withheld.copy()
+    if priority is None:
+        priority = np.zeros(withheld.size, dtype=np.int8)
     while True:
         while True:
             counts = np.bincount(
                 relations.rel, weights=withheld[relations.cell], minlength=relations.count
             )
             single = np.flatnonzero(counts == 1)
-            chosen = _complements(relations, withheld, size, single)
+            chosen = _complements(relations, withheld, size, single, priority)
             if chosen.size == 0:
                 break
             withheld[chosen] = True
         determined = determined_cells(relations, withheld)
         if determined.size == 0:
             return withheld
-        involved = np.unique(relations.rel[np.isin(relations.cell, determined)])
-        chosen = _complements(relations, withheld, size, involved)
+        chosen = _determined_complements(relations, withheld, size, priority, determined)
         if chosen.size == 0:
-            chosen = _complements(
-                relations, withheld, size, _group_relations(relations, withheld, determined)
+            log.warning(
+                "%d withheld cells stay recoverable: nothing left to withhold", determined.size
             )
-        if chosen.size == 0:
-            return withheld  # nothing left to withhold around these cells
+            return withheld
         withheld[chosen] = True
+
+
+def _determined_complements(
+    relations: Relations,
+    withheld: np.ndarray,
+    size: np.ndarray,
+    priority: np.ndarray,
+    determined: np.ndarray,
+) -> np.ndarray:
+    """Complements for cells still determined: in their own relations, else in their connected
+    group; ordinary cells first, then region totals, then England's total."""
+    involved = np.unique(relations.rel[np.isin(relations.cell, determined)])
+    for level in (ORDINARY, REGION_TOTAL, ENGLAND_TOTAL):
+        chosen = _complements(relations, withheld, size, involved, priority, level)
+        if chosen.size == 0:
+            group = _group_relations(relations, withheld, determined)
+            chosen = _complements(relations, withheld, size, group, priority, level)
+        if chosen.size:
+            return chosen
+    return chosen
 
 
 def _group_relations(relations: Relations, withheld: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -283,7 +340,7 @@ def apply_disclosure_control(
     # Immature periods are withheld whole (and relations never cross periods): leave them out.
     keep = mature[rels.cell]
     rels = Relations(rels.rel[keep], rels.cell[keep], rels.sign[keep], rels.count)
-    withheld = secondary_suppression(primary, rels, _size_key(frame))
+    withheld = secondary_suppression(primary, rels, _size_key(frame), complement_priority(frame))
     mins = frame.select("indicator_id").join(
         catalogue.select("indicator_id", "min_denominator"),
         on="indicator_id",
@@ -324,3 +381,20 @@ def apply_disclosure_control(
         .otherwise(pl.lit("published"))
         .alias("status"),
     ).drop("_withheld", "_mature", "_min_den")
+
+
+def published_share(published: pl.DataFrame) -> pl.DataFrame:
+    """Per geography type, mature rows and the share published whole (no symbol), with the
+    rows withheld (``[c]``) and shown without a value (``[u]``)."""
+    mature = published.filter(pl.col("symbol") != NOT_AVAILABLE)
+    return (
+        mature.group_by("geography_type")
+        .agg(
+            pl.len().alias("rows"),
+            (pl.col("symbol") == "").sum().alias("published"),
+            (pl.col("symbol") == CONFIDENTIAL).sum().alias("confidential"),
+            (pl.col("symbol") == LOW_DENOMINATOR).sum().alias("low_denominator"),
+        )
+        .with_columns((pl.col("published") / pl.col("rows")).round(4).alias("share"))
+        .sort("geography_type")
+    )

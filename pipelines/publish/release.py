@@ -22,15 +22,18 @@ import polars as pl
 
 from pipelines.publish import disclosure
 from pipelines.publish.charts import write_charts
+from pipelines.publish.comparison import with_england_comparison
+from pipelines.publish.profiles import write_profiles
 from pipelines.publish.revisions import read_log, record_revision
+from pipelines.publish.scope import describe_scope, in_scope, load_scope
 from pipelines.publish.site import write_release_page, write_site_index
-from pipelines.publish.tables import fingertips_table, formatted, tidy_table
-from pipelines.publish.workbook import write_workbook
+from pipelines.publish.tables import formatted, tidy_table, write_tidy_csv
+from pipelines.publish.workbook import latest_periods, workbook_rows, write_workbook
 
 log = logging.getLogger(__name__)
 
 TIDY_CSV = "indicators.csv"
-FINGERTIPS_CSV = "indicators_fingertips.csv"
+PARQUET = "indicators.parquet"
 WORKBOOK = "indicators.xlsx"
 METADATA = "metadata.json"
 CHARTS = "charts"
@@ -39,7 +42,8 @@ REVISION_LOG = "revisions.csv"
 
 @dataclass
 class ReleaseInputs:
-    """Everything a release is built from."""
+    """Everything a release is built from (``scope``: the rules of
+    ``seeds/publication_scope.csv`` unless given)."""
 
     month: str
     indicators: pl.DataFrame
@@ -48,6 +52,7 @@ class ReleaseInputs:
     manifest: list[dict] = field(default_factory=list)
     run_config: dict = field(default_factory=dict)
     generated_at: str = ""
+    scope: pl.DataFrame = field(default_factory=load_scope)
 
 
 def code_version() -> str:
@@ -72,14 +77,48 @@ def sha256(path: Path) -> str:
 
 
 def _frame_checksum(frame: pl.DataFrame) -> str:
-    ordered = frame.sort(frame.columns, nulls_last=True)
+    """SHA-256 of the rows as CSV in key order (independent of the order they were read in)."""
+    ordered = frame.sort(disclosure.KEY, nulls_last=True)
     return hashlib.sha256(ordered.write_csv().encode()).hexdigest()
 
 
-def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> dict:
+#: Why a headline is not published, by symbol (stated per indicator in metadata.json).
+HEADLINE_REASONS = {
+    "": "published",
+    disclosure.CONFIDENTIAL: "withheld: its own count is 1 to 4",
+    disclosure.LOW_DENOMINATOR: "value not shown: its denominator is below the minimum",
+}
+
+
+def england_headlines(tidy: pl.DataFrame) -> dict[str, list[dict]]:
+    """Per indicator, England's headline (as published in the tidy table) in the latest mature
+    period of each period type, with the reason when it is not published (disclosure control
+    never withholds it for others)."""
+    rows = latest_periods(
+        tidy.filter((pl.col("geography_type") == "england") & (pl.col("breakdown") == "none")),
+        1,
+    ).sort("indicator_id", "period_type")
+    out: dict[str, list[dict]] = {}
+    for r in rows.iter_rows(named=True):
+        out.setdefault(r["indicator_id"], []).append(
+            {
+                "period_type": r["period_type"],
+                "period": r["period"],
+                "value": r["value"],
+                "unit": r["unit"],
+                "status": HEADLINE_REASONS.get(r["symbol"], r["symbol"]),
+            }
+        )
+    return out
+
+
+def _metadata(
+    inputs: ReleaseInputs, published: pl.DataFrame, tidy: pl.DataFrame, folder: Path
+) -> dict:
     maturity = dict(
         published.group_by("indicator_id").agg(pl.col("maturity_period").max()).iter_rows()
     )
+    headlines = england_headlines(tidy)
     indicators = []
     for entry in inputs.catalogue.sort("indicator_id").iter_rows(named=True):
         limitations = []
@@ -105,6 +144,7 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
                 "min_denominator": entry["min_denominator"] or disclosure.DEFAULT_MIN_DENOMINATOR,
                 "maturity_period": maturity.get(entry["indicator_id"]),
                 "published": entry["indicator_id"] in maturity,
+                "england_headline": headlines.get(entry["indicator_id"], []),
             }
         )
     files = {
@@ -119,16 +159,19 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
         "code_version": code_version(),
         "run_configuration": inputs.run_config,
         "inputs": {
-            "indicator_table_sha256": _frame_checksum(inputs.indicators),
+            "indicator_rows_sha256": _frame_checksum(inputs.indicators),
             "manifest": inputs.manifest,
         },
+        "scope": describe_scope(inputs.scope, inputs.catalogue["indicator_id"].to_list()),
         "disclosure_control": {
             "primary": "counts of 1 to 4 withheld",
             "secondary": "complementary cells withheld so no withheld cell is recoverable "
-            "from breakdown or area totals",
+            "from breakdown or area totals; complements are chosen below the totals, so "
+            "England and region totals are withheld only for their own counts",
             "default_min_denominator": disclosure.DEFAULT_MIN_DENOMINATOR,
             "symbols": disclosure.SYMBOL_KEY | {"[z]": "Not applicable"},
             "rows_by_symbol": {(k or "published"): v for k, v in counts.iter_rows()},
+            "published_share": disclosure.published_share(published).to_dicts(),
         },
         "indicators": indicators,
         "files": files,
@@ -138,19 +181,22 @@ def _metadata(inputs: ReleaseInputs, published: pl.DataFrame, folder: Path) -> d
 def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     """Write every release file into ``folder``; return the tidy table."""
     published = disclosure.apply_disclosure_control(
-        inputs.indicators, inputs.catalogue, inputs.geography
+        in_scope(inputs.indicators, inputs.scope), inputs.catalogue, inputs.geography
     )
+    published = with_england_comparison(published, inputs.catalogue)
+    write_profiles(folder, published, inputs.catalogue, inputs.geography, inputs.month)
     tidy = tidy_table(published, inputs.catalogue)
-    tidy.write_csv(folder / TIDY_CSV)
-    fingertips_table(published, inputs.catalogue, inputs.geography).write_csv(
-        folder / FINGERTIPS_CSV
-    )
+    write_tidy_csv(tidy, folder / TIDY_CSV)
+    tidy.write_parquet(folder / PARQUET, compression="zstd", statistics=False)
     write_workbook(
-        folder / WORKBOOK, formatted(published, inputs.catalogue), inputs.catalogue, inputs.month
+        folder / WORKBOOK,
+        formatted(workbook_rows(published), inputs.catalogue),
+        inputs.catalogue,
+        inputs.month,
     )
     charts = write_charts(folder / CHARTS, published, inputs.catalogue)
-    write_release_page(folder, inputs.month, tidy, inputs.catalogue, charts)
-    meta = _metadata(inputs, published, folder)
+    write_release_page(folder, inputs.month, published, inputs.catalogue, charts)
+    meta = _metadata(inputs, published, tidy, folder)
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return tidy
 

@@ -1,7 +1,8 @@
 """The static download site: an index of releases and one filterable page per release.
 
-Plain HTML with a little inline JavaScript; the rows of a release are embedded in its page as
-JSON, so pages work from any static file server (or ``outcomes serve``) with no server state.
+Plain HTML with a little inline JavaScript; each indicator's latest headline rows (breakdown
+``none``, every area in scope) are embedded in its page as JSON, so pages work from any static
+file server (or ``outcomes serve``) with no server state; the downloads hold everything else.
 """
 
 from __future__ import annotations
@@ -15,23 +16,37 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.contracts.indicators import INDICATOR_COLUMNS
+from pipelines.publish.profile_pages import search_box
+from pipelines.publish.tables import formatted
+from pipelines.publish.workbook import latest_periods
 from pipelines.resources import releases
 
-PAGE_COLUMNS = [c for c in INDICATOR_COLUMNS if c not in ("period_type", "maturity_period")]
+PAGE_COLUMNS = [
+    "indicator_id",
+    "period",
+    "geography_type",
+    "geography_code",
+    "geography_name",
+    "numerator",
+    "denominator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "compared_to_england",
+    "status",
+]
 HEADINGS = [
     "Indicator",
     "Period",
     "Area type",
     "Area code",
     "Area",
-    "Breakdown",
-    "Category",
     "Numerator",
     "Denominator",
     "Value",
     "Lower CI",
     "Upper CI",
+    "Compared with England",
     "Status",
 ]
 STYLE = """
@@ -96,24 +111,23 @@ def _page(title: str, body: str, script: str = "") -> str:
 
 
 def write_release_page(
-    folder: Path, month: str, tidy: pl.DataFrame, catalogue: pl.DataFrame, charts: list[Path]
+    folder: Path, month: str, published: pl.DataFrame, catalogue: pl.DataFrame, charts: list[Path]
 ) -> Path:
-    """Write ``<folder>/index.html``: downloads, filters by indicator and area, rows, charts."""
+    """Write ``<folder>/index.html``: downloads, and each indicator's latest headline row per
+    area (filter by indicator and area) with its chart.
+
+    ``published`` is the disclosure-controlled frame with ``compared_to_england``.
+    """
     names = dict(catalogue.select("indicator_id", "indicator_name").iter_rows())
-    indicators = [[i, f"{i}: {names.get(i, i)}"] for i in sorted(tidy["indicator_id"].unique())]
+    headline = latest_periods(published.filter(pl.col("breakdown") == "none"), 1)
+    latest = formatted(headline, catalogue)
+    indicators = [[i, f"{i}: {names.get(i, i)}"] for i in sorted(latest["indicator_id"].unique())]
     areas = (
-        tidy.select("geography_type", "geography_code", "geography_name")
+        latest.select("geography_type", "geography_code", "geography_name")
         .unique()
         .sort("geography_type", "geography_name", "geography_code")
     )
     area_options = [[c, f"{n} ({t.replace('_', ' ')})"] for t, c, n in areas.iter_rows()]
-    latest = tidy.filter(pl.col("status") != "not_yet_mature").join(
-        tidy.filter(pl.col("status") != "not_yet_mature")
-        .group_by("indicator_id", "period_type")
-        .agg(pl.col("period").max()),
-        on=["indicator_id", "period_type", "period"],
-        how="semi",
-    )
     payload = {
         "columns": PAGE_COLUMNS,
         "rows": latest.select(PAGE_COLUMNS).rows(),
@@ -123,10 +137,10 @@ def write_release_page(
     }
     data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     downloads = [
-        ("indicators.csv", "All published rows (CSV)"),
-        ("indicators_fingertips.csv", "Fingertips-compatible CSV"),
+        ("indicators.csv", "Every published row (CSV)"),
+        ("indicators.parquet", "Every published row (Parquet, for analysts)"),
         ("indicators.xlsx", "Accessible spreadsheet (XLSX)"),
-        ("metadata.json", "Definitions, sources and run metadata (JSON)"),
+        ("metadata.json", "Definitions, scope, sources and run metadata (JSON)"),
     ]
     links = "".join(
         f'<li><a href="{href}" download>{html.escape(text)}</a></li>' for href, text in downloads
@@ -138,12 +152,15 @@ def write_release_page(
     head = "".join(f'<th scope="col">{h}</th>' for h in HEADINGS)
     body = f"""<p><a href="../index.html">All releases</a></p>
 <h1>Drug treatment outcomes: release {month}</h1>
+<p><a id="profiles-link" href="areas/index.html">Area profiles</a>: each local authority and prison
+compared with England.</p>
 <h2>Downloads</h2>
 <ul id="downloads">{links}</ul>
 <details><summary>Charts</summary><ul id="chart-links">{chart_links}</ul></details>
 <h2>Explore the latest period</h2>
-<p>The table shows each indicator's latest published period (of each period type); the
-downloads hold every period.</p>
+<p>The table shows each indicator's latest published period (of each period type) for every
+area, all people (no breakdown); the downloads hold every period and the breakdowns by sex, age
+and ethnic group.</p>
 <form onsubmit="return false">
 <label for="indicator">Indicator</label>
 <select id="indicator"><option value="">All indicators</option></select>
@@ -162,7 +179,9 @@ downloads hold every period.</p>
 
 
 def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path:
-    """Write ``<publications_dir>/index.html`` listing every release and its revisions."""
+    """Write ``<publications_dir>/index.html``: the area search (latest release with profiles),
+    every release and its revisions."""
+    publications_dir = Path(publications_dir)
     items = "".join(
         f'<li><a href="{m}/index.html">Release {m}</a></li>' for m in releases(publications_dir)
     )
@@ -183,11 +202,21 @@ def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path
             "</p><table><thead><tr><th>Release</th><th>Revision</th><th>Reason</th>"
             f"<th>Cells changed</th></tr></thead><tbody>{cells}</tbody></table>"
         )
+    profiles = ""
+    with_profiles = [
+        m for m in releases(publications_dir) if (publications_dir / m / "areas").is_dir()
+    ]
+    if with_profiles:
+        base = f"{with_profiles[0]}/areas/"
+        profiles = (
+            f'<h2>Area profiles</h2><p><a id="profiles-link" href="{base}index.html">'
+            f"All area profiles (release {with_profiles[0]})</a></p>{search_box(base)}"
+        )
     body = (
         "<h1>Drug treatment outcomes in prison and on release</h1>"
-        f'<h2>Releases</h2><ul id="releases">{items}</ul>{summary}'
+        f'{profiles}<h2>Releases</h2><ul id="releases">{items}</ul>{summary}'
     )
-    path = Path(publications_dir) / "index.html"
+    path = publications_dir / "index.html"
     tmp = path.with_name(".index.html.tmp")
     tmp.write_text(_page("Drug treatment outcomes: releases", body))
     os.replace(tmp, path)

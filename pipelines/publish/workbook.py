@@ -40,8 +40,16 @@ NUMERIC = ["Numerator", "Denominator", "Value", "Lower 95% confidence limit"]
 NUMERIC += ["Upper 95% confidence limit"]
 
 
-#: Mature periods of each period type kept in the workbook (the CSV has the full history).
-WORKBOOK_PERIODS = 12
+def workbook_rows(published: pl.DataFrame) -> pl.DataFrame:
+    """The rows the workbook holds: each indicator's latest mature period of each period type,
+    for England (every breakdown published) and each region (all people). Local authorities,
+    prisons and regional breakdowns are in the CSV, the Parquet file and the area profiles
+    (gptables writes about a row per millisecond, so the workbook stays a summary)."""
+    latest = latest_periods(published, 1)
+    return latest.filter(
+        (pl.col("geography_type") == "england")
+        | ((pl.col("geography_type") == "region") & (pl.col("breakdown") == "none"))
+    )
 
 
 def latest_periods(published: pl.DataFrame, keep: int) -> pl.DataFrame:
@@ -100,14 +108,14 @@ def _indicator_sheet(rows: pl.DataFrame, entry: dict) -> gpt.GPTable:
             f"(primary outcome {entry['primary_outcome']}).",
             f"{entry['definition']}{proxy}",
             f"Value unit: {unit}. Latest mature period: {entry['maturity_period']}. "
-            f"The latest {WORKBOOK_PERIODS} mature periods of each period type; the CSV files "
-            "hold the full history.",
+            "The latest mature period of each period type for England (with its breakdowns) "
+            "and each region; the CSV and Parquet files hold every area and the full history.",
             "Symbols: [c] confidential, [u] denominator below minimum, [x] not yet available, "
             "[z] not applicable (see the Symbols sheet).",
         ],
         instructions="This worksheet contains one table. Some cells contain symbols.",
         source=f"Source: {entry['sources'].replace(';', ', ')}",
-        scope="England: prisons, local authorities and regions",
+        scope="England and regions",
     )
 
 
@@ -137,7 +145,7 @@ def write_workbook(
         source="Source: Analysis Function guidance on symbols in tables",
         scope="All tables",
     )
-    published = latest_periods(published, WORKBOOK_PERIODS)
+    published = workbook_rows(published)
     for entry in catalogue.sort("indicator_id").iter_rows(named=True):
         rows = published.filter(pl.col("indicator_id") == entry["indicator_id"])
         if rows.is_empty():
@@ -151,12 +159,16 @@ def write_workbook(
         title=f"Drug treatment outcomes in prison and on release: release {release_month}",
         intro=[
             "Indicators of the Patel Report outcome model (2010) for people in prison and on "
-            "release in England, by prison, local authority and region.",
+            "release in England: the latest period for England (by sex, age band and ethnic "
+            "group) and each region. Every period, local authority and prison is in "
+            "indicators.csv and indicators.parquet, and in the area profiles.",
         ],
         about=[
             "Disclosure control: counts of 1 to 4 are shown as [c], with further cells "
-            "withheld so that no [c] can be recovered from totals. Values are shown only where "
-            "the denominator reaches each indicator's minimum.",
+            "withheld so that no [c] can be recovered from totals; those further cells are "
+            "chosen below the totals, so England and regional totals are withheld only for "
+            "their own small counts. Values are shown only where the denominator reaches each "
+            "indicator's minimum.",
             "Periods whose follow-up is not yet complete are shown as [x].",
             "Proportions are shown as percentages.",
         ],

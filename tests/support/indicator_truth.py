@@ -1,10 +1,13 @@
 # ruff: noqa: E501 (long lines are SQL inside strings)
-"""Indicator accuracy: each England-level indicator recomputed from the simulator's ``truth/``
-(true people and events, no linkage, no dbt) beside the published ``fct_indicators`` value.
+"""Indicator accuracy: each indicator's published England headline recomputed from the
+simulator's ``truth/`` (true people and events, no linkage, no dbt).
 
-Used by ``tests/test_indicator_accuracy.py`` and ``scripts/accuracy_report.py``. The pipeline
-itself never reads ``truth/``. Definitions mirror the catalogue (``seeds/indicator_catalogue.csv``)
-but are written independently here, in plain SQL over the truth Parquet files.
+The comparison reads what a release contains (``indicators.parquet``: rounded, disclosure
+controlled): for each indicator, the latest mature England ``none`` row of its preferred period
+type, against the same definition over the same period in ``truth/``. Used by
+``tests/test_indicator_accuracy.py`` and ``scripts/accuracy_report.py``. The pipeline itself
+never reads ``truth/``. Definitions mirror the catalogue (``seeds/indicator_catalogue.csv``) but
+are written independently here, in plain SQL over the truth Parquet files.
 """
 
 from __future__ import annotations
@@ -16,6 +19,10 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
+
+from pipelines.publish.disclosure import COUNT_COLUMNS
+from pipelines.publish.tables import VALUE_DECIMALS
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TRUTH_TABLES = (
@@ -30,24 +37,57 @@ TRUTH_TABLES = (
     "assessments",
     "deaths",
 )
-#: Tolerances of the acceptance test: proportions in percentage points, the rest relative.
-PROPORTION_TOLERANCE = 0.02
-RELATIVE_TOLERANCE = 0.05
+#: Tolerances of the acceptance test: proportions in percentage points, the rest relative
+#: (each plus half a unit of the last published decimal).
+PROPORTION_TOLERANCE = 0.01
+RELATIVE_TOLERANCE = 0.02
 PREFERRED_PERIOD_TYPES = ("rolling_12m", "release_cohort", "month")
+#: Decimals published per unit (value, in display units: proportions as percentages).
+PUBLISHED_DECIMALS = VALUE_DECIMALS
+#: Indicators whose counts come from one source joined on deterministic keys (DIR, rMDT, PNC
+#: by their own identifiers; NDTMS TOPs within an episode): no probabilistic linkage can move
+#: a person in or out, so their published counts must equal truth exactly.
+EXACT_COUNTS = frozenset(
+    {
+        "so01_custody_care_planned",
+        "so01_top_opiate_abstinent_or_reduced",
+        "so01_top_crack_abstinent_or_reduced",
+        "so01_top_injecting_stopped",
+        "so01_top_sharing_stopped",
+        "so02_rmdt_positive_traditional",
+        "so02_rmdt_positive_psychoactive",
+        "so02_rmdt_positive_or_refused_traditional",
+        "so02_rmdt_refusal_rate",
+        "so03_treatment_access_with_need",
+        "so03_treatment_access_ratio",
+        "so04_proven_reoffending_rate",
+        "so04_reoffences_per_100",
+        "so04_reoffences_per_reoffender",
+        "so04_serious_reoffending_rate",
+        "so04_days_to_first_reoffence",
+        "so06_top_housing_resolved",
+        "so07_top_review_completion",
+        "so07_mean_evidence_value",
+        "so10_top_quality_of_life_change",
+        "so13_top_paid_work_change",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """One indicator's published and truth values for the same England-level period."""
+    """One indicator's published England headline and truth for the same period."""
 
     indicator_id: str
     sub_outcome_id: int
     unit: str
     period: str
+    symbol: str | None
     published: float | None
     truth: float | None
-    published_denominator: float | None
-    truth_denominator: float | None
+    published_counts: tuple[float | None, float | None] = (None, None)
+    truth_counts: tuple[float | None, float | None] = (None, None)
+    min_denominator: float = 10.0
 
     @property
     def error(self) -> float | None:
@@ -61,16 +101,48 @@ class Comparison:
 
     @property
     def tolerance(self) -> float:
-        return PROPORTION_TOLERANCE if self.unit == "proportion" else RELATIVE_TOLERANCE
+        """The tolerance plus half a unit of the last published decimal."""
+        half = 0.5 * 10.0 ** -PUBLISHED_DECIMALS[self.unit]
+        if self.unit == "proportion":
+            return PROPORTION_TOLERANCE + half / 100
+        return RELATIVE_TOLERANCE + (half / abs(self.truth) if self.truth else 0.0)
 
     @property
     def within(self) -> bool:
-        return self.within_tolerance(PROPORTION_TOLERANCE, RELATIVE_TOLERANCE)
+        return self.error is not None and self.error <= self.tolerance
 
-    def within_tolerance(self, proportion: float, relative: float) -> bool:
-        """Error within ``proportion`` (absolute, for proportions) or ``relative`` (others)."""
-        limit = proportion if self.unit == "proportion" else relative
-        return self.error is not None and self.error <= limit
+    @property
+    def counts_exact(self) -> bool | None:
+        """Published count columns equal truth (None when the indicator is not held to it)."""
+        if self.indicator_id not in EXACT_COUNTS or self.published is None:
+            return None
+        return all(
+            self.published_counts[i] == self.truth_counts[i]
+            for i, column in enumerate(("numerator", "denominator"))
+            if column in COUNT_COLUMNS[self.unit]
+        )
+
+    @property
+    def withheld_for_own_counts(self) -> bool:
+        """Withheld, and truth agrees: a count of 1-4 ([c]) or a denominator below the
+        indicator's minimum ([u])."""
+        if self.symbol == "[u]":
+            return self.truth_counts[1] is not None and self.truth_counts[1] < self.min_denominator
+        if self.symbol != "[c]":
+            return False
+        counts = [
+            self.truth_counts[i]
+            for i, column in enumerate(("numerator", "denominator"))
+            if column in COUNT_COLUMNS[self.unit]
+        ]
+        return any(c is not None and 1 <= c <= 4 for c in counts)
+
+    @property
+    def accepted(self) -> bool:
+        """Within tolerance (counts exact where held to it), or withheld for its own counts."""
+        if self.withheld_for_own_counts:
+            return True
+        return self.within and self.counts_exact is not False
 
 
 def catalogue() -> list[dict[str, str]]:
@@ -93,25 +165,6 @@ def period_bounds(period: str) -> tuple[date, date]:
     label = period.removeprefix("cohort ")
     first, _, last = label.partition("/")
     return _month_start(first), _month_after(last or first)
-
-
-def published_periods(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    """Per indicator, the latest published England period of the preferred period type."""
-    rows = con.execute(
-        """
-        select indicator_id, period_type, max(period)
-        from main_marts.fct_indicators
-        where geography_type = 'england' and breakdown = 'none' and status = 'published'
-        group by indicator_id, period_type
-        """
-    ).fetchall()
-    found: dict[str, dict[str, str]] = {}
-    for indicator_id, period_type, period in rows:
-        found.setdefault(indicator_id, {})[period_type] = period
-    return {
-        ind: next((pt, types[pt]) for pt in PREFERRED_PERIOD_TYPES if pt in types)
-        for ind, types in found.items()
-    }
 
 
 def _connect_truth(truth_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -515,39 +568,49 @@ def _oasys_sql(ind: str, ws: str, we: str) -> str:
         select sum((not need)::int), count(*), avg((not need)::int) from u where first_need"""
 
 
-def compare(warehouse: Path, truth_dir: Path) -> list[Comparison]:
-    """Published England value of each catalogue indicator (latest published period of its
-    preferred type) beside the truth value for the same period."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        periods = published_periods(con)
-        published = {
-            row[0]: row[1:]
-            for row in con.execute(
-                """
-                select indicator_id, period, value, denominator
-                from main_marts.fct_indicators
-                where geography_type = 'england' and breakdown = 'none'
-                """
-            ).fetchall()
-            if periods.get(row[0], (None, None))[1] == row[1]
-        }
+def release_headlines(release: Path) -> dict[str, dict]:
+    """Per indicator, the release's latest mature England ``none`` row of its preferred period
+    type, with the value back in indicator units (percentages as proportions)."""
+    frame = pl.read_parquet(release / "indicators.parquet").filter(
+        (pl.col("geography_type") == "england")
+        & (pl.col("breakdown") == "none")
+        & (pl.col("status") != "not_yet_mature")
+    )
+    out: dict[str, dict] = {}
+    for (indicator_id,), rows in frame.group_by("indicator_id"):
+        present = set(rows["period_type"])
+        period_type = next(t for t in PREFERRED_PERIOD_TYPES if t in present)
+        rows = rows.filter(pl.col("period_type") == period_type)
+        row = rows.filter(pl.col("period") == rows["period"].max()).row(0, named=True)
+        if row["unit"] == "percentage" and row["value"] is not None:
+            row["value"] /= 100
+        out[indicator_id] = row
+    return out
+
+
+def compare(release: Path, truth_dir: Path) -> list[Comparison]:
+    """Each catalogue indicator's published England headline (see :func:`release_headlines`)
+    beside the truth for the same period."""
+    headlines = release_headlines(release)
+    periods = {ind: (row["period_type"], row["period"]) for ind, row in headlines.items()}
     truth = truth_values(truth_dir, periods)
     out = []
-    for row in catalogue():
-        ind = row["indicator_id"]
-        period = periods.get(ind, (None, ""))[1]
-        pub = published.get(ind)
-        tru = truth.get(ind)
+    for entry in catalogue():
+        ind = entry["indicator_id"]
+        pub = headlines.get(ind, {})
+        tru = truth.get(ind, (None, None, None))
         out.append(
             Comparison(
                 indicator_id=ind,
-                sub_outcome_id=int(row["sub_outcome_id"]),
-                unit=row["unit"],
-                period=period,
-                published=pub[1] if pub else None,
-                truth=float(tru[2]) if tru and tru[2] is not None else None,
-                published_denominator=pub[2] if pub else None,
-                truth_denominator=float(tru[1]) if tru and tru[1] is not None else None,
+                sub_outcome_id=int(entry["sub_outcome_id"]),
+                unit=entry["unit"],
+                period=pub.get("period", ""),
+                symbol=pub.get("symbol"),
+                published=pub.get("value"),
+                truth=float(tru[2]) if tru[2] is not None else None,
+                published_counts=(pub.get("numerator"), pub.get("denominator")),
+                truth_counts=tuple(float(v) if v is not None else None for v in tru[:2]),
+                min_denominator=float(entry["min_denominator"] or 10),
             )
         )
     return out
@@ -556,14 +619,14 @@ def compare(warehouse: Path, truth_dir: Path) -> list[Comparison]:
 def markdown_table(comparisons: list[Comparison]) -> str:
     """The truth-vs-published table as Markdown."""
     lines = [
-        "| indicator | sub-outcome | unit | period | published | truth | error | tolerance | within |",
-        "|---|---:|---|---|---:|---:|---:|---:|---|",
+        "| indicator | sub-outcome | unit | period | published | truth | error | tolerance | counts | accepted |",
+        "|---|---:|---|---|---:|---:|---:|---:|---|---|",
     ]
     for c in comparisons:
 
-        def fmt(v: float | None, unit: str = c.unit) -> str:
+        def fmt(v: float | None, unit: str = c.unit, symbol: str | None = c.symbol) -> str:
             if v is None:
-                return "-"
+                return symbol or "-"
             return f"{100 * v:.2f}%" if unit == "proportion" else f"{v:.3f}"
 
         if c.error is None:
@@ -572,9 +635,34 @@ def markdown_table(comparisons: list[Comparison]) -> str:
             err = f"{100 * c.error:.2f} pp"
         else:
             err = f"{100 * c.error:.2f}%"
-        tol = "2 pp" if c.unit == "proportion" else "5%"
+        tol = (
+            f"{100 * c.tolerance:.2f} pp" if c.unit == "proportion" else f"{100 * c.tolerance:.1f}%"
+        )
+        counts = {None: "-", True: "exact", False: "DIFFER"}[c.counts_exact]
+        if c.withheld_for_own_counts:
+            counts = f"withheld {c.symbol}: own counts"
         lines.append(
             f"| `{c.indicator_id}` | {c.sub_outcome_id} | {c.unit} | {c.period} | "
-            f"{fmt(c.published)} | {fmt(c.truth)} | {err} | {tol} | {'yes' if c.within else 'NO'} |"
+            f"{fmt(c.published)} | {fmt(c.truth)} | {err} | {tol} | {counts} | "
+            f"{'yes' if c.accepted else 'NO'} |"
         )
     return "\n".join(lines)
+
+
+def publish_from_warehouse(warehouse: Path, out: Path) -> Path:
+    """Build the release of a warehouse's run month into ``out`` (as the release asset does,
+    without Dagster) and return its folder."""
+    from pipelines.catalogue import load_catalogue
+    from pipelines.publish.assets import warehouse_frames
+    from pipelines.publish.release import ReleaseInputs, publish_release
+    from pipelines.publish.scope import load_scope, resolve_scope
+
+    catalogue, scope = load_catalogue(), load_scope()
+    slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        indicators, geography, manifest = warehouse_frames(con, slices)
+        (month,) = con.execute(
+            "select as_of_month from main_intermediate.int_run_context"
+        ).fetchone()
+    inputs = ReleaseInputs(month, indicators, catalogue, geography, manifest, scope=scope)
+    return publish_release(out, inputs)

@@ -37,6 +37,8 @@ CATALOGUE_ROWS = [
     ("T03", 4, "Effective reintegration", "B", "Days to first re-offence", "median_days"),
     ("T04", 3, "Equality of service", "A", "Access relative to overall", "ratio"),
 ]
+#: Direction of good: continuity of care up, deaths down, no judgement on days and the ratio.
+POLARITIES = {"T01": "higher", "T02": "lower", "T03": "none", "T04": "none"}
 SEX = ["Male", "Female", "Unknown"]
 AGE = ["18-24", "25-29", "30-39", "40-49", "50+"]
 ETHNIC = ["White", "Black", "Asian", "Mixed", "Other", "Not stated"]
@@ -65,9 +67,32 @@ def sample_catalogue() -> pl.DataFrame:
                 "min_denominator": 10 if ind != "T03" else 5,
                 "lower_bound": 0.0,
                 "upper_bound": {"proportion": 1.0, "rate_per_1000": 1000.0}.get(unit, 400.0),
+                "polarity": POLARITIES[ind],
             }
         )
     return pl.DataFrame(rows)
+
+
+def sample_scope() -> pl.DataFrame:
+    """Publication scope rules publishing every slice of the sample (all periods, areas and
+    breakdowns: the hardest case for disclosure control)."""
+    rows = [
+        ("*", period_type, geography_type, "none;sex;age_band;ethnic_group", "all")
+        for period_type in ("month", "rolling_12m", "release_cohort")
+        for geography_type in ("england", "region", "local_authority", "prison")
+    ]
+    return pl.DataFrame(
+        rows,
+        schema=["indicator_id", "period_type", "geography_type", "breakdowns", "periods"],
+        orient="row",
+    )
+
+
+def _rolling_label(month: str) -> str:
+    """The rolling 12-month period label ending in ``month`` (``YYYY-MM/YYYY-MM``)."""
+    year, mon = (int(x) for x in month.split("-"))
+    start = year * 12 + mon - 1 - 11
+    return f"{start // 12}-{start % 12 + 1:02d}/{month}"
 
 
 def sample_geography() -> pl.DataFrame:
@@ -169,8 +194,14 @@ def _wilson(k: float, n: float) -> tuple[float | None, float | None]:
     return min(centre - half, p), max(centre + half, p)
 
 
-def sample_indicators(seed: int = 1, people: int = 1500, months: int = 6) -> pl.DataFrame:
-    """A seeded ``fct_indicators`` for months ``2024-01`` onwards (last month not yet mature)."""
+def sample_indicators(
+    seed: int = 1, people: int = 1500, months: int = 6, period_type: str = "month"
+) -> pl.DataFrame:
+    """A seeded ``fct_indicators`` for months ``2024-01`` onwards (last month not yet mature).
+
+    ``period_type="rolling_12m"`` labels each month's figures as the rolling 12 months ending
+    in it (the same numbers; only the labels and period type change).
+    """
     rng = np.random.default_rng(seed)
     month_list = [f"2024-{m:02d}" for m in range(1, months + 1)]
     frame = _people(rng, people, month_list).with_columns(pl.lit("E92000001").alias("england"))
@@ -244,7 +275,15 @@ def sample_indicators(seed: int = 1, people: int = 1500, months: int = 6) -> pl.
     schema = {c: pl.Utf8 for c in columns} | {
         c: pl.Float64 for c in ("numerator", "denominator", "value", "ci_low", "ci_high")
     }
-    return pl.DataFrame(rows, schema=schema).select(columns).sort(columns[:8])
+    frame = pl.DataFrame(rows, schema=schema).select(columns)
+    if period_type == "rolling_12m":
+        labels = {m: _rolling_label(m) for m in month_list}
+        frame = frame.with_columns(
+            pl.col("period").replace_strict(labels),
+            pl.col("maturity_period").replace_strict(labels),
+            pl.lit(period_type).alias("period_type"),
+        )
+    return frame.sort(columns[:8])
 
 
 def write_sample_warehouse(path: str, seed: int = 1, **kwargs: int) -> None:
