@@ -2,7 +2,7 @@
 
 Import modules (not their ``defs``) so that only ``defs`` below is a module-level Definitions
 (the dagster CLI refuses a module holding several). The dbt manifest must exist first
-(``pipelines.transform.prepare.prepare_manifest``; ``make`` and ``outcomes run`` do it).
+(``pipelines.transform.project.prepare_manifest``; ``make`` and ``outcomes run`` do it).
 """
 
 import dagster as dg
