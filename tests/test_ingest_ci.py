@@ -12,7 +12,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.contracts.deliveries import CONTRACTS, pnc_check_character, pnc_id_is_valid
+from pipelines.contracts.codes import pnc_check_character, pnc_id_is_valid
+from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.ingest.contracts_doc import END, START, render_contracts
 from pipelines.ingest.landing import delivered_files, landing_months
 from pipelines.ingest.materialise import materialise_ingest

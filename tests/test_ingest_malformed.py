@@ -18,7 +18,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.contracts.deliveries import CONTRACTS, PNC_ALPHABET, pnc_id_is_valid
+from pipelines.contracts.codes import PNC_ALPHABET, pnc_id_is_valid
+from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.ingest.landing import landing_months
 from pipelines.ingest.materialise import failures, materialise_ingest
 

@@ -9,7 +9,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipelines.contracts.deliveries import IDENTITY_COLUMNS, pnc_check_character
+from pipelines.contracts.codes import pnc_check_character
+from pipelines.contracts.deliveries import IDENTITY_COLUMNS
 from pipelines.linkage.link import link
 from pipelines.pseudonymise import keyed_hash, record_key
 

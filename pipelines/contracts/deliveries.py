@@ -15,7 +15,6 @@ from pipelines.contracts.codes import (
     INJECTING,
     NDTMS_ETHNICITY,
     OASYS_SECTIONS,
-    PNC_ALPHABET,
     PNC_ETHNICITY,
     PNC_ID_PATTERN,
     RMDT_DRUGS,
@@ -23,11 +22,7 @@ from pipelines.contracts.codes import (
     ROUTES,
     SEX,
     SUBSTANCES,
-    pnc_check_character,
-    pnc_id_is_valid,
 )
-
-__all__ = ["PNC_ALPHABET", "pnc_check_character", "pnc_id_is_valid"]
 
 Kind = Literal["text", "int", "float", "date", "bool"]
 #: How an identifying field is protected: hashed into ``<column>_hash``, dropped from ``raw``
