@@ -1,3 +1,4 @@
+# ruff: noqa: F811 -- pytest fixtures are imported from tests.support.ingest_runs
 """A corpus of malformed deliveries, each made by damaging one ``ci`` file in one way.
 
 Each test copies one delivery month of the ``ci`` preset to a temporary landing folder, damages
