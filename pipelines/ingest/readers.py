@@ -83,7 +83,7 @@ def _lines(text: str) -> tuple[pl.DataFrame, bool]:
     """Physical lines (``__row`` = line number, ``line`` without CR) up to the last non-blank
     one, and whether blank lines were cut from the end (beyond the final newline)."""
     lines = pl.Series("line", [text]).str.split("\n").explode().str.strip_suffix("\r")
-    content = (lines.str.strip_chars().str.len_bytes() > 0).arg_true()
+    content = lines.str.contains(r"\S").arg_true()
     keep = int(content[-1]) + 1 if content.len() else 0
     cut = lines.len() - keep > (1 if text.endswith("\n") else 0)
     frame = lines.head(keep).to_frame().with_row_index(ROW, offset=1)
@@ -91,7 +91,7 @@ def _lines(text: str) -> tuple[pl.DataFrame, bool]:
 
 
 def _blank(line: pl.Expr) -> pl.Expr:
-    return line.str.strip_chars().str.len_bytes() == 0
+    return ~line.str.contains(r"\S")
 
 
 def _check_header(
@@ -150,27 +150,28 @@ def _read_delimited(path: Path, contract: Contract) -> ReadResult:
     line = pl.col("line")
     unquoted = line.str.replace_all(r'"[^"]*"', "") if quoted else line
     width = unquoted.str.count_matches(sep, literal=True) + 1
-    scan = (
-        lines.slice(1)
-        .with_columns(
-            reason=pl.when(_blank(line))
-            .then(pl.lit("blank_line"))
-            .when(line == first)
-            .then(pl.lit("repeated_header"))
-            .when(width != len(header))
-            .then(pl.lit("wrong_field_count")),
-            value=width.cast(pl.String) + pl.lit(f" of {len(header)} fields"),
-        )
-        .with_columns(value=pl.when(pl.col("reason") == "wrong_field_count").then("value"))
+    scan = lines.slice(1).with_columns(
+        reason=pl.when(_blank(line))
+        .then(pl.lit("blank_line"))
+        .when(line == first)
+        .then(pl.lit("repeated_header"))
+        .when(width != len(header))
+        .then(pl.lit("wrong_field_count")),
+        width=width,
     )
-    bad = scan.filter(pl.col("reason").is_not_null())
+    bad = scan.filter(pl.col("reason").is_not_null()).with_columns(
+        value=pl.when(pl.col("reason") == "wrong_field_count").then(
+            pl.col("width").cast(pl.String) + pl.lit(f" of {len(header)} fields")
+        )
+    )
     good = scan.filter(pl.col("reason").is_null())
     if bad.height or cut or data[:3] == _UTF8_BOM:
         rows = pl.concat([pl.Series([first]), good["line"]]).str.join("\n")
         source = (rows.item() + "\n").encode()
     else:  # polars reads UTF-8 only: hand it the delivered bytes when they already are
         source = data if contract.encoding == "utf-8" else text.encode()
-    del text, data, lines
+    good = good.select(ROW)
+    del text, data, lines, scan
     try:
         frame = pl.read_csv(source, separator=sep, infer_schema=False, null_values=None)
     except pl.exceptions.PolarsError:

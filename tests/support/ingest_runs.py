@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+import dagster as dg
 import duckdb
 import openpyxl
 import pytest
@@ -58,6 +59,7 @@ class Run:
 
     #: every run made since the privacy scan's last reset
     made: ClassVar[list[Run]] = []
+    instance: ClassVar[dg.DagsterInstance | None] = None
 
     def __init__(self, landing: Path, table: str, months: list[str]) -> None:
         self.landing, self.table = landing, table
@@ -67,8 +69,14 @@ class Run:
         self.rerun(months)
 
     def rerun(self, months: list[str]) -> Run:
+        if Run.instance is None:  # one in-memory instance per process: runs are independent
+            Run.instance = dg.DagsterInstance.ephemeral()
         self.result = materialise_ingest(
-            months, landing_dir=self.landing, warehouse=self.warehouse, tables=[self.table]
+            months,
+            landing_dir=self.landing,
+            warehouse=self.warehouse,
+            tables=[self.table],
+            instance=Run.instance,
         )
         self.results.append(self.result)
         return self
