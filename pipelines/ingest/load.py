@@ -194,7 +194,7 @@ def _read_and_validate(path: Path, c: Contract, month: str, hasher: KeyedHasher)
     only its type (a library's message can quote delivered values)."""
     try:
         read = read_file(path, c)
-        checked = validate(read.frame, c, month, read.rejected)
+        checked = validate(read.frame, c, month, read.rejected, read.control_free)
         return read, with_record_key(checked, c, hasher)
     except FileFault:
         raise

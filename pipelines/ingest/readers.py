@@ -32,6 +32,8 @@ _DELIMITERS = (",", "|", ";", "\t")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _JSON_KEY = r'"(?:[^"\\]|\\.)*"\s*:'
 _DUPLICATES = "\x00duplicated"
+#: control characters and invisible format characters (zero-width space, BOM, word joiner)
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]"
 
 
 @dataclass
@@ -42,6 +44,8 @@ class ReadResult:
     frame: pl.DataFrame
     unexpected_columns: list[str] = field(default_factory=list)
     rejected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECT_SCHEMA))
+    #: the whole file was searched and holds no :data:`CONTROL` character
+    control_free: bool = False
 
     @property
     def rows_read(self) -> int:
@@ -128,13 +132,36 @@ def _rejected(frame: pl.DataFrame, reason: pl.Expr, value: pl.Expr) -> pl.DataFr
     )
 
 
+def _read_well_formed(
+    data: bytes, text: str, contract: Contract, first: str, width: int
+) -> pl.DataFrame | None:
+    """The fast path: the file parsed whole, or None when any line may be mis-shaped.
+
+    Without quotes, a line is a record; polars refuses a line with too many fields, so when the
+    delimiters add up to exactly ``width - 1`` per record (header included) no line is short
+    or blank either. A repeated header line also sends the file to the line scan.
+    """
+    sep = contract.delimiter
+    if '"' in text or text.count(first) > 1:
+        return None
+    # polars reads UTF-8 only: hand it the delivered bytes when they already are
+    source = data if contract.encoding == "utf-8" else text.encode()
+    try:
+        frame = pl.read_csv(source, separator=sep, infer_schema=False, null_values=None)
+    except pl.exceptions.PolarsError:
+        return None
+    if text.count(sep) != (frame.height + 1) * (width - 1):
+        return None
+    return frame
+
+
 def _read_delimited(path: Path, contract: Contract) -> ReadResult:
     data = path.read_bytes()
     text = _decode(path, data, contract.encoding)
-    lines, cut = _lines(text)
-    if not lines.height or not lines["line"][0].strip():
+    end = text.find("\n")
+    first, sep = (text if end < 0 else text[:end]).rstrip("\r"), contract.delimiter
+    if not first.strip():
         raise FileFault(path, "no header row", line=1)
-    first, sep = lines["line"][0], contract.delimiter
     header = next(csv.reader([first], delimiter=sep))
     if len(header) == 1 and len(contract.fields) > 1:
         found = [d for d in _DELIMITERS if d != sep and d in first]
@@ -143,6 +170,14 @@ def _read_delimited(path: Path, contract: Contract) -> ReadResult:
             path, f"wrong delimiter: expected {sep!r}, header has 1 column{seen}", line=1
         )
     names, unexpected = _check_header(path, contract, header, line=1)
+    clean = not pl.Series([text]).str.contains(CONTROL).item()
+    frame = _read_well_formed(data, text, contract, first, len(header))
+    if frame is not None:
+        frame.columns = names
+        rows = pl.int_range(2, frame.height + 2, dtype=pl.Int32, eager=True).alias(ROW)
+        frame = frame.select(f.name for f in contract.fields).with_columns(rows)
+        return ReadResult(frame, unexpected, control_free=clean)
+    lines, _ = _lines(text)
     quoted = '"' in text
     if quoted and (lines["line"].str.count_matches('"', literal=True) % 2 == 1).any():
         del data, lines
@@ -165,11 +200,8 @@ def _read_delimited(path: Path, contract: Contract) -> ReadResult:
         )
     )
     good = scan.filter(pl.col("reason").is_null())
-    if bad.height or cut or data[:3] == _UTF8_BOM:
-        rows = pl.concat([pl.Series([first]), good["line"]]).str.join("\n")
-        source = (rows.item() + "\n").encode()
-    else:  # polars reads UTF-8 only: hand it the delivered bytes when they already are
-        source = data if contract.encoding == "utf-8" else text.encode()
+    rows = pl.concat([pl.Series([first]), good["line"]]).str.join("\n")
+    source = (rows.item() + "\n").encode()
     good = good.select(ROW)
     del text, data, lines, scan
     try:

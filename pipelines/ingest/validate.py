@@ -19,15 +19,13 @@ import polars as pl
 
 from pipelines.contracts.codes import PNC_ALPHABET
 from pipelines.contracts.deliveries import Contract, Field
-from pipelines.ingest.readers import REJECT_SCHEMA, ROW
+from pipelines.ingest.readers import CONTROL, REJECT_SCHEMA, ROW
 
 QUARANTINE_SCHEMA = REJECT_SCHEMA
 _TRUE = ("Y", "TRUE")
 _FALSE = ("N", "FALSE")
 _EARLIEST = dt.date(1900, 1, 1)
 _INT32 = (-(2**31), 2**31 - 1)
-#: control characters and invisible format characters (zero-width space, BOM, word joiner)
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]"
 
 
 @dataclass
@@ -76,13 +74,16 @@ def _pnc_check_ok(c: pl.Expr) -> pl.Expr:
     return expected == c.str.slice(12, 1)
 
 
-def _field_exprs(f: Field, contract: Contract, end: dt.date) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def _field_exprs(
+    f: Field, contract: Contract, end: dt.date, control: bool = True
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(typed value, reason or null, identifier-valid flag) for one field."""
     c = pl.col(clean_col(f))
     present = c.is_not_null()
     reason = pl.when(c.is_null() & pl.lit(f.required)).then(pl.lit("missing_required"))
     valid = pl.lit(True)
-    reason = reason.when(c.str.contains(_CONTROL)).then(pl.lit("control_character"))
+    if control:
+        reason = reason.when(c.str.contains(CONTROL)).then(pl.lit("control_character"))
     if f.kind == "int":
         typed = c.cast(pl.Int64, strict=False)
         reason = (
@@ -135,10 +136,15 @@ def _field_exprs(f: Field, contract: Contract, end: dt.date) -> tuple[pl.Expr, p
 
 
 def validate(
-    frame: pl.DataFrame, contract: Contract, month: str, rejected: pl.DataFrame | None = None
+    frame: pl.DataFrame,
+    contract: Contract,
+    month: str,
+    rejected: pl.DataFrame | None = None,
+    control_free: bool = False,
 ) -> Validated:
     """Split ``frame`` (text columns + ``__row``) into typed good rows and quarantine entries;
-    ``rejected`` records (from the reader) join the quarantine and count as read."""
+    ``rejected`` records (from the reader) join the quarantine and count as read;
+    ``control_free``: the reader found no control character in the file (no check per value)."""
     nulls = list(contract.null_values)
     cleaned = frame.with_columns(
         *(pl.col(f.name).alias(orig_col(f)) for f in contract.fields),
@@ -151,7 +157,7 @@ def validate(
         ),
     )
     end = month_end(month)
-    exprs = [_field_exprs(f, contract, end) for f in contract.fields]
+    exprs = [_field_exprs(f, contract, end, not control_free) for f in contract.fields]
     checked = cleaned.with_columns(
         *(typed for typed, _, _ in exprs),
         *(reason for _, reason, _ in exprs),
