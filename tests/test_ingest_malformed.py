@@ -1,157 +1,41 @@
+# ruff: noqa: F811 -- pytest fixtures are imported from tests.support.ingest_runs
 """A corpus of malformed deliveries, each made by damaging one ``ci`` file in one way.
 
 Each test copies one delivery month of the ``ci`` preset to a temporary landing folder, damages
 one file, materialises the real ingest asset for that month into a temporary DuckDB file and
-asserts the exact outcome: which rows were quarantined for which reason, or the file-fault
-message naming the file, and that the counts reconcile.
+asserts the exact outcome: which rows were quarantined for which reason (``row_number`` is the
+file line, header = line 1; the sheet row of a workbook), or the file-fault message naming the
+file, and that the counts reconcile. Every run goes through the privacy scan
+(``tests.support.ingest_runs``); the larger corpus is ``tests/test_ingest_corpus.py``.
 """
 
+# ruff: noqa: F811 (fixtures imported from tests.support.ingest_runs)
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from pipelines.contracts.codes import PNC_ALPHABET, pnc_id_is_valid
-from pipelines.contracts.deliveries import CONTRACTS
-from pipelines.ingest.landing import landing_months
-from pipelines.ingest.materialise import failures, materialise_ingest
+from tests.support.ingest_runs import (  # noqa: F401 (fixtures)
+    Run,
+    assert_nothing_loaded,
+    fail_message,
+    landing,
+    month,
+    path_of,
+    privacy_scan,
+    read_rows,
+    rel,
+    set_cell,
+    source_landing,
+    write_rows,
+)
 
-
-@pytest.fixture(scope="module")
-def source_landing(ci_synth: Path) -> Path:
-    return ci_synth / "landing"
-
-
-@pytest.fixture(scope="module")
-def month(source_landing: Path) -> str:
-    """The second delivered month (the first also carries the sources' backlog)."""
-    return landing_months(source_landing)[1]
-
-
-@pytest.fixture
-def landing(source_landing: Path, month: str, tmp_path: Path) -> Path:
-    """A private landing folder holding one month of every source."""
-    out = tmp_path / "landing"
-    for source in {c.source for c in CONTRACTS.values()}:
-        shutil.copytree(source_landing / source / month, out / source / month)
-    return out
-
-
-class Run:
-    """One ingest materialisation and read-only access to the warehouse it wrote."""
-
-    def __init__(self, landing: Path, table: str, months: list[str]) -> None:
-        self.landing, self.table = landing, table
-        self.warehouse = landing.parent / "warehouse.duckdb"
-        self.result = materialise_ingest(
-            months, landing_dir=landing, warehouse=self.warehouse, tables=[table]
-        )
-
-    def rerun(self, months: list[str]) -> Run:
-        self.result = materialise_ingest(
-            months, landing_dir=self.landing, warehouse=self.warehouse, tables=[self.table]
-        )
-        return self
-
-    def sql(self, query: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
-            return con.execute(query, params or []).fetchall()
-
-    def quarantine(self) -> set[tuple[int, str, str]]:
-        rows = self.sql(
-            "SELECT row_number, field, reason FROM ops.quarantine WHERE table_name = ?",
-            [self.table],
-        )
-        return set(rows)
-
-    def manifest(self) -> list[tuple]:
-        return self.sql(
-            "SELECT path, status, rows_read, rows_loaded, rows_quarantined, duplicate_of, "
-            "unexpected_columns, error, sha256, loaded_at FROM ops.manifest "
-            "WHERE table_name = ? ORDER BY path, status",
-            [self.table],
-        )
-
-    def raw_count(self, month: str | None = None) -> int:
-        where = f"WHERE _delivery_month = '{month}'" if month else ""
-        return self.sql(f"SELECT count(*) FROM raw.{self.table} {where}")[0][0]
-
-    def check(self, name: str):
-        return next(
-            e
-            for e in self.result.get_asset_check_evaluations()
-            if e.check_name == name and e.asset_key.path[-1] == self.table
-        )
-
-    def assert_reconciles(self) -> None:
-        for path, status, read, loaded, quarantined, *_ in self.manifest():
-            if status == "loaded":
-                assert read == loaded + quarantined, path
-        assert self.check("reconciles").passed
-
-
-def path_of(landing: Path, table: str, month: str) -> Path:
-    c = CONTRACTS[table]
-    return landing / c.source / month / c.file_name(month)
-
-
-def rel(table: str, month: str) -> str:
-    c = CONTRACTS[table]
-    return f"{c.source}/{month}/{c.file_name(month)}"
-
-
-def read_rows(path: Path, table: str) -> tuple[list[str], list[list[str]], str]:
-    c = CONTRACTS[table]
-    data = path.read_bytes()
-    newline = "\r\n" if b"\r\n" in data else "\n"
-    rows = list(csv.reader(io.StringIO(data.decode(c.encoding), newline=""), delimiter=c.delimiter))
-    return rows[0], rows[1:], newline
-
-
-def write_rows(
-    path: Path,
-    table: str,
-    header: list[str],
-    rows: list[list[str]],
-    newline: str = "\n",
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-) -> None:
-    c = CONTRACTS[table]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=delimiter or c.delimiter, lineterminator=newline)
-    writer.writerows([header, *rows])
-    path.write_bytes(buffer.getvalue().encode(encoding or c.encoding))
-
-
-def set_cell(path: Path, table: str, row: int, field: str, value: str) -> str:
-    """Set data row ``row`` (1-based) of ``field``; return the old value."""
-    header, rows, newline = read_rows(path, table)
-    old = rows[row - 1][header.index(field)]
-    rows[row - 1][header.index(field)] = value
-    write_rows(path, table, header, rows, newline)
-    return old
-
-
-def fail_message(run: Run) -> str:
-    assert not run.result.success
-    (message,) = failures(run.result)
-    return message
-
-
-def assert_nothing_loaded(run: Run, table: str, month: str) -> None:
-    assert run.raw_count() == 0
-    assert run.quarantine() == set()
-    statuses = [(p, s) for p, s, *_ in run.manifest()]
-    assert statuses == [(rel(table, month), "rejected")]
+pytestmark = pytest.mark.usefixtures("privacy_scan")
 
 
 # -- row faults: the damaged row is quarantined with its reason, the rest load -------------
@@ -164,7 +48,7 @@ def test_bad_date_format_is_quarantined(landing: Path, month: str) -> None:
     assert old
     run = Run(landing, "dir_triage", [month])
     assert run.result.success
-    assert run.quarantine() == {(2, "TRIAGE_DATE", "bad_date_format")}
+    assert run.quarantine() == {(3, "TRIAGE_DATE", "bad_date_format")}
     assert run.raw_count() == n - 1
     assert run.sql("SELECT value FROM ops.quarantine") == [("2021-03-05",)]
     run.assert_reconciles()
@@ -175,7 +59,7 @@ def test_impossible_date_is_quarantined(landing: Path, month: str) -> None:
     n = len(read_rows(path, "ndtms_top")[1])
     set_cell(path, "ndtms_top", 3, "TOPDATE", f"{month[:4]}-02-30")
     run = Run(landing, "ndtms_top", [month])
-    assert run.quarantine() == {(3, "TOPDATE", "impossible_date")}
+    assert run.quarantine() == {(4, "TOPDATE", "impossible_date")}
     assert run.raw_count() == n - 1
     run.assert_reconciles()
 
@@ -184,7 +68,7 @@ def test_future_date_of_birth_is_quarantined(landing: Path, month: str) -> None:
     path = path_of(landing, "ndtms_client", month)
     set_cell(path, "ndtms_client", 1, "DOB", "2099-01-01")
     run = Run(landing, "ndtms_client", [month])
-    assert run.quarantine() == {(1, "DOB", "future_date")}
+    assert run.quarantine() == {(2, "DOB", "future_date")}
     # the offending value is an identifier: redacted outside the identity schema
     ((value,),) = run.sql("SELECT value FROM ops.quarantine")
     assert value.startswith("redacted:") and "2099" not in value
@@ -199,7 +83,7 @@ def test_bad_pnc_check_character_is_quarantined(landing: Path, month: str) -> No
     wrong = pnc[:-1] + PNC_ALPHABET[(PNC_ALPHABET.index(pnc[-1]) + 1) % 23]
     set_cell(path, "pnc_person", 1, "PNC_ID", wrong)
     run = Run(landing, "pnc_person", [month])
-    assert run.quarantine() == {(1, "PNC_ID", "bad_check_character")}
+    assert run.quarantine() == {(2, "PNC_ID", "bad_check_character")}
     assert run.raw_count() == len(rows) - 1
     assert run.sql("SELECT count(*) FROM identity.person_records") == [(len(rows) - 1,)]
     run.assert_reconciles()
@@ -210,11 +94,11 @@ def test_code_outside_list_in_workbook_is_quarantined(landing: Path, month: str)
     book = openpyxl.load_workbook(path)
     sheet = book["tests"]
     column = [c.value for c in sheet[1]].index("REASON") + 1
-    sheet.cell(row=3, column=column, value="WHIM")  # data row 2
+    sheet.cell(row=3, column=column, value="WHIM")  # sheet row 3
     n = sheet.max_row - 1
     book.save(path)
     run = Run(landing, "rmdt_test", [month])
-    assert run.quarantine() == {(2, "REASON", "code_not_in_list")}
+    assert run.quarantine() == {(3, "REASON", "code_not_in_list")}
     assert run.raw_count() == n - 1
     run.assert_reconciles()
 
@@ -224,7 +108,7 @@ def test_out_of_range_and_not_a_number_are_quarantined(landing: Path, month: str
     set_cell(path, "ndtms_top", 1, "OPIUSE", "31")
     set_cell(path, "ndtms_top", 2, "QUALLIFE", "good")
     run = Run(landing, "ndtms_top", [month])
-    assert run.quarantine() == {(1, "OPIUSE", "out_of_range"), (2, "QUALLIFE", "not_an_integer")}
+    assert run.quarantine() == {(2, "OPIUSE", "out_of_range"), (3, "QUALLIFE", "not_an_integer")}
     run.assert_reconciles()
 
 
@@ -232,7 +116,7 @@ def test_missing_required_value_is_quarantined(landing: Path, month: str) -> Non
     path = path_of(landing, "dir_triage", month)
     set_cell(path, "dir_triage", 1, "DOB", "")
     run = Run(landing, "dir_triage", [month])
-    assert run.quarantine() == {(1, "DOB", "missing_required")}
+    assert run.quarantine() == {(2, "DOB", "missing_required")}
     run.assert_reconciles()
 
 
@@ -240,7 +124,7 @@ def test_disposal_before_offence_is_quarantined(landing: Path, month: str) -> No
     path = path_of(landing, "pnc_disposal", month)
     set_cell(path, "pnc_disposal", 1, "DISPOSAL_DATE", "19990101")
     run = Run(landing, "pnc_disposal", [month])
-    assert run.quarantine() == {(1, "DISPOSAL_DATE", "date_order")}
+    assert run.quarantine() == {(2, "DISPOSAL_DATE", "date_order")}
     run.assert_reconciles()
 
 
@@ -249,7 +133,7 @@ def test_duplicate_row_within_a_file_is_quarantined(landing: Path, month: str) -
     header, rows, newline = read_rows(path, "ndtms_episode")
     write_rows(path, "ndtms_episode", header, [*rows, rows[0]], newline)
     run = Run(landing, "ndtms_episode", [month])
-    assert run.quarantine() == {(len(rows) + 1, "EPISODID", "duplicate_id")}
+    assert run.quarantine() == {(len(rows) + 2, "EPISODID", "duplicate_id")}
     assert run.raw_count() == len(rows)
     run.assert_reconciles()
 
@@ -289,7 +173,7 @@ def test_renamed_column_fails_the_file(landing: Path, month: str) -> None:
     write_rows(path, "dir_triage", header, rows, newline)
     run = Run(landing, "dir_triage", [month])
     assert fail_message(run) == (
-        f"dir_triage {month}: {rel('dir_triage', month)}: missing column(s) FORENAME; "
+        f"dir_triage {month}: {rel('dir_triage', month)}: line 1: missing column(s) FORENAME; "
         "unexpected column(s) FIRST_NAME (renamed?)"
     )
     assert_nothing_loaded(run, "dir_triage", month)
@@ -304,7 +188,7 @@ def test_missing_required_column_fails_the_file(landing: Path, month: str) -> No
     )
     run = Run(landing, "pnc_disposal", [month])
     assert fail_message(run).endswith(
-        f"{rel('pnc_disposal', month)}: missing column(s) OFFENCE_DATE"
+        f"{rel('pnc_disposal', month)}: line 1: missing column(s) OFFENCE_DATE"
     )
     assert_nothing_loaded(run, "pnc_disposal", month)
 
@@ -360,7 +244,7 @@ def test_wrong_delimiter_fails(landing: Path, month: str) -> None:
     write_rows(path, "ndtms_modality", header, rows, newline, delimiter=";")
     run = Run(landing, "ndtms_modality", [month])
     assert fail_message(run) == (
-        f"ndtms_modality {month}: {rel('ndtms_modality', month)}: wrong delimiter: "
+        f"ndtms_modality {month}: {rel('ndtms_modality', month)}: line 1: wrong delimiter: "
         "expected ',', header has 1 column; the header contains ';'"
     )
     assert_nothing_loaded(run, "ndtms_modality", month)
@@ -410,7 +294,7 @@ def test_corrected_redelivery_replaces_the_month(landing: Path, month: str) -> N
     run.rerun([month])
     assert run.result.success
     assert run.raw_count() == len(corrected) - 1
-    assert run.quarantine() == {(2, "TRIAGED", "bad_date_format")}
+    assert run.quarantine() == {(3, "TRIAGED", "bad_date_format")}
     episode = corrected[0][header.index("EPISODID")]
     assert run.sql("SELECT injstat FROM raw.ndtms_episode WHERE episodid = ?", [episode]) == [
         ("NEVER",)
@@ -444,4 +328,4 @@ def test_rematerialising_gives_the_same_state(landing: Path, month: str) -> None
         for t in ("raw.dir_triage", "identity.person_records", "ops.quarantine", "ops.manifest")
     ]
     assert again == state
-    assert json.dumps(sorted(run.quarantine())) == json.dumps([[1, "SEX", "code_not_in_list"]])
+    assert json.dumps(sorted(run.quarantine())) == json.dumps([[2, "SEX", "code_not_in_list"]])

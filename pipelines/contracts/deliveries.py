@@ -173,7 +173,14 @@ def _dir_identity(required_dob: bool) -> tuple[Field, ...]:
     return (
         Field("SURNAME", privacy="drop", identity="surname"),
         Field("FORENAME", privacy="drop", identity="forename"),
-        Field("DOB", "date", required=required_dob, privacy="dob", identity="dob"),
+        Field(
+            "DOB",
+            "date",
+            required=required_dob,
+            privacy="dob",
+            identity="dob",
+            not_after_delivery=True,
+        ),
         Field("SEX", required=required_dob, codes=SEX, identity="sex"),
     )
 
@@ -278,6 +285,7 @@ CONTRACTS: dict[str, Contract] = {
             record_id="assessment_id",
             identity=True,
             event_date="assessment_date",
+            date_order=(("offender.dob", "assessment_date"),),
             fields=(
                 Field("assessment_id", required=True),
                 Field(
@@ -294,7 +302,15 @@ CONTRACTS: dict[str, Contract] = {
                 Field("offender.crn", privacy="hash", identity="crn", column="crn"),
                 Field("offender.surname", privacy="drop", identity="surname", column="surname"),
                 Field("offender.forename", privacy="drop", identity="forename", column="forename"),
-                Field("offender.dob", "date", True, privacy="dob", identity="dob", column="dob"),
+                Field(
+                    "offender.dob",
+                    "date",
+                    True,
+                    privacy="dob",
+                    identity="dob",
+                    column="dob",
+                    not_after_delivery=True,
+                ),
                 Field("offender.sex", required=True, codes=SEX, identity="sex", column="sex"),
                 Field("offender.ethnicity", codes=PNC_ETHNICITY, column="ethnicity"),
                 Field("index_offence.ho_class", pattern=r"^\d{3}/\d{2}$", column="ho_class"),
@@ -314,6 +330,7 @@ CONTRACTS: dict[str, Contract] = {
             record_id="DIR_ID",
             identity=True,
             event_date="TRIAGE_DATE",
+            date_order=(("DOB", "TRIAGE_DATE"),),
             fields=(
                 Field("DIR_ID", required=True),
                 Field("TRIAGE_DATE", "date", True, not_after_delivery=True),
@@ -341,6 +358,7 @@ CONTRACTS: dict[str, Contract] = {
             record_id="RELEASE_ID",
             identity=True,
             event_date="RELEASE_DATE",
+            date_order=(("DOB", "RELEASE_DATE"),),
             fields=(
                 Field("RELEASE_ID", required=True),
                 Field("DIR_ID"),

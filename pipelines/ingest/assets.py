@@ -7,8 +7,8 @@ import dagster as dg
 from pipelines.contracts.deliveries import CONTRACTS, Contract
 from pipelines.ingest.delivery_checks import check_specs, evaluate
 from pipelines.ingest.load import ensure_tables, load_month
+from pipelines.ingest.messages import FileFault
 from pipelines.ingest.protect import KeyedHasher
-from pipelines.ingest.readers import FileFault
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 

@@ -2,7 +2,8 @@
 
 ``reconciles`` and ``conforms`` are blocking; ``quarantine_rate`` warns above
 :data:`QUARANTINE_WARN` and fails (blocking) above :data:`QUARANTINE_ERROR`; ``delivered`` warns
-when a month has no file, or an empty one.
+when a month has no file, or an empty one, or its source folder holds a file that matches no
+contract (``unrecognised`` in ``ops.manifest``).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec]
         dg.AssetCheckSpec(
             DELIVERED,
             asset=key,
-            description="Every month of the run has a non-empty delivery of this table (warn).",
+            description="Every month of the run has a non-empty delivery of this table, and the "
+            "source's month folders hold no file matching no contract (warn).",
         ),
     ]
 
@@ -190,20 +192,30 @@ def quarantine_rate(con, c: Contract, months: list[str]) -> dg.AssetCheckResult:
 def delivered(
     outcomes: list[MonthOutcome], con, c: Contract, months: list[str]
 ) -> dg.AssetCheckResult:
-    """Months with no delivery of this table, or only an empty (header-only) one."""
+    """Months with no delivery of this table, or only an empty (header-only) one, and files
+    of the source's month folders that match no contract."""
     missing = [o.month for o in outcomes if o.status == "missing"]
     empty = sorted(
         {f[1] for f in _manifest(con, c, months)}
         - {f[1] for f in _manifest(con, c, months) if f[2] > 0}
     )
+    unrecognised = [
+        path
+        for (path,) in con.execute(
+            "SELECT path FROM ops.manifest WHERE source = ? AND status = 'unrecognised' "
+            "AND list_contains(?, delivery_month) ORDER BY path",
+            [c.source, months],
+        ).fetchall()
+    ]
     return dg.AssetCheckResult(
         check_name=DELIVERED,
-        passed=not missing and not empty,
+        passed=not missing and not empty and not unrecognised,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
             "months": len(months),
             "missing_months": ", ".join(missing) or "none",
             "empty_months": ", ".join(empty) or "none",
+            "unrecognised_files": "\n".join(unrecognised) or "none",
         },
     )
 

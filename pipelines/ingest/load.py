@@ -4,7 +4,8 @@
 * a file byte-identical to one already loaded for the table -> recorded as ``duplicate``;
 * otherwise the month is (re)loaded in ONE transaction: that month's rows of the table in
   ``raw``, ``identity``, ``ops.quarantine`` and ``ops.manifest`` are replaced;
-* a whole-file fault records a ``rejected`` manifest row, leaves the month as it was and raises.
+* a whole-file fault records a ``rejected`` manifest row, leaves the month as it was and raises;
+* a file of the source's month folder that matches no contract gets an ``unrecognised`` row.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import duckdb
 import polars as pl
 
 from pipelines.contracts.deliveries import IDENTITY_COLUMNS, Contract
-from pipelines.ingest.landing import delivered_files
+from pipelines.ingest.landing import delivered_files, unrecognised_files
+from pipelines.ingest.messages import FileFault, shown_values
 from pipelines.ingest.protect import KeyedHasher, to_identity, to_raw, with_record_key
-from pipelines.ingest.readers import ROW, FileFault, read_file
+from pipelines.ingest.readers import ROW, read_file
 from pipelines.ingest.validate import validate
 
 log = logging.getLogger(__name__)
@@ -104,13 +106,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _manifest_insert(con: duckdb.DuckDBPyConnection, c: Contract, month: str, f: FileOutcome):
+def _manifest_insert(
+    con: duckdb.DuckDBPyConnection,
+    c: Contract | None,
+    month: str,
+    f: FileOutcome,
+    source: str | None = None,
+) -> None:
     con.execute(
         f"INSERT INTO ops.manifest VALUES ({', '.join('?' * len(MANIFEST_COLUMNS))})",
         [
             f.path,
-            c.source,
-            c.table,
+            c.source if c else source,
+            c.table if c else None,
             month,
             f.sha256,
             f.size_bytes,
@@ -135,6 +143,45 @@ def _unchanged(con, c: Contract, month: str, current: dict[str, str]) -> bool:
     return bool(rows) and dict(rows) == current
 
 
+def record_unrecognised(con, c: Contract, landing: Path, month: str) -> None:
+    """Keep the source's ``unrecognised`` manifest rows of ``month`` in step with its folder.
+
+    A file matching no contract (``table_name`` NULL) is never read; it is written only when
+    the set of such files changed, so an unchanged month stays unwritten.
+    """
+    found = {
+        p.relative_to(landing).as_posix(): p for p in unrecognised_files(landing, c.source, month)
+    }
+    current = {rel: sha256_of(p) if p.is_file() else "" for rel, p in found.items()}
+    known = dict(
+        con.execute(
+            "SELECT path, sha256 FROM ops.manifest WHERE source = ? AND delivery_month = ? "
+            "AND status = 'unrecognised'",
+            [c.source, month],
+        ).fetchall()
+    )
+    if known == current:
+        return
+    con.execute("BEGIN")
+    con.execute(
+        "DELETE FROM ops.manifest WHERE source = ? AND delivery_month = ? "
+        "AND status = 'unrecognised'",
+        [c.source, month],
+    )
+    for rel, path in found.items():
+        kind = "file" if path.is_file() else "folder"
+        outcome = FileOutcome(
+            rel,
+            current[rel],
+            path.stat().st_size if path.is_file() else 0,
+            "unrecognised",
+            error=f"{kind} matches no {c.source} contract: not read",
+        )
+        _manifest_insert(con, None, month, outcome, source=c.source)
+        log.warning("%s: %s", rel, outcome.error)
+    con.execute("COMMIT")
+
+
 def _reject(con, c: Contract, month: str, outcome: FileOutcome) -> None:
     con.execute("BEGIN")
     con.execute("DELETE FROM ops.manifest WHERE path = ? AND status = 'rejected'", [outcome.path])
@@ -142,10 +189,25 @@ def _reject(con, c: Contract, month: str, outcome: FileOutcome) -> None:
     con.execute("COMMIT")
 
 
+def _read_and_validate(path: Path, c: Contract, month: str, hasher: KeyedHasher):
+    """Read and validate one file; an unexpected error becomes a :class:`FileFault` naming
+    only its type (a library's message can quote delivered values)."""
+    try:
+        read = read_file(path, c)
+        checked = validate(read.frame, c, month, read.rejected, read.control_free)
+        return read, with_record_key(checked, c, hasher)
+    except FileFault:
+        raise
+    except Exception as exc:
+        fault = f"internal error {type(exc).__name__} while reading (message withheld)"
+        raise FileFault(path, fault) from None
+
+
 def load_month(
     con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str, hasher: KeyedHasher
 ) -> MonthOutcome:
     """Load (or skip) one table's delivery for ``month``; raise :class:`FileFault` on a bad file."""
+    record_unrecognised(con, c, landing, month)
     files = delivered_files(landing, c, month)
     if not files:
         return MonthOutcome(c.table, month, "missing")
@@ -175,13 +237,12 @@ def load_month(
             log.warning("%s is byte-identical to %s: skipped", rel, outcome.duplicate_of)
             continue
         try:
-            read = read_file(path, c)
+            read, checked = _read_and_validate(path, c, month, hasher)
         except FileFault as fault:
             outcome.status, outcome.error = "rejected", fault.fault
             _reject(con, c, month, outcome)
             raise FileFault(rel, fault.fault) from None
         loaded_elsewhere[sha] = rel
-        checked = with_record_key(validate(read.frame, c, month), c, hasher)
         outcome.rows_read = checked.rows_read
         outcome.rows_loaded = checked.rows.height
         outcome.rows_quarantined = checked.rows_quarantined
@@ -190,7 +251,7 @@ def load_month(
         if c.identity:
             identities.append(to_identity(checked, c, month, rel))
         quarantines.append(
-            redact(checked.quarantine, c, hasher).select(
+            shown_values(checked.quarantine, c, hasher).select(
                 source=pl.lit(c.source),
                 table_name=pl.lit(c.table),
                 file=pl.lit(rel),
@@ -203,23 +264,6 @@ def load_month(
         )
     _replace_month(con, c, month, outcomes, raws, identities, quarantines)
     return MonthOutcome(c.table, month, "loaded", outcomes)
-
-
-def redact(quarantine: pl.DataFrame, c: Contract, hasher: KeyedHasher) -> pl.DataFrame:
-    """Replace offending values of identifying fields by ``redacted:<keyed hash prefix>``.
-
-    ``ops`` is outside the restricted schema; the clear value stays in the landing file
-    (``file`` + ``row_number``) for those allowed to read it.
-    """
-    private = {f.name for f in c.fields if f.privacy}
-    if any(u in private for u in c.unique):
-        private.add("+".join(c.unique))
-    hashed = hasher.hash(quarantine["value"], "quarantine").str.slice(0, 16)
-    return quarantine.with_columns(
-        value=pl.when(pl.col("field").is_in(sorted(private)) & pl.col("value").is_not_null())
-        .then(pl.lit("redacted:") + hashed)
-        .otherwise(pl.col("value"))
-    )
 
 
 def _replace_month(con, c, month, outcomes, raws, identities, quarantines) -> None:

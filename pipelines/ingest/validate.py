@@ -2,7 +2,10 @@
 
 Quarantine reasons: ``missing_required``, ``not_an_integer``, ``not_a_number``,
 ``out_of_range``, ``bad_date_format``, ``impossible_date``, ``future_date``, ``code_not_in_list``,
-``bad_format``, ``bad_check_character``, ``date_order``, ``duplicate_id``.
+``bad_format``, ``bad_check_character``, ``control_character``, ``date_order``, ``duplicate_id``;
+and the readers' whole-record reasons (``wrong_field_count``, ``blank_line``,
+``repeated_header``, ``duplicate_json_key``, ``excel_error``). Nothing is coerced: a value that
+does not fit its type exactly is quarantined, never read as NULL or as another value.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ import polars as pl
 
 from pipelines.contracts.codes import PNC_ALPHABET
 from pipelines.contracts.deliveries import Contract, Field
-from pipelines.ingest.readers import ROW
+from pipelines.ingest.readers import CONTROL, REJECT_SCHEMA, ROW
 
-QUARANTINE_SCHEMA = {ROW: pl.Int32, "field": pl.String, "value": pl.String, "reason": pl.String}
+QUARANTINE_SCHEMA = REJECT_SCHEMA
 _TRUE = ("Y", "TRUE")
 _FALSE = ("N", "FALSE")
 _EARLIEST = dt.date(1900, 1, 1)
+_INT32 = (-(2**31), 2**31 - 1)
 
 
 @dataclass
@@ -70,28 +74,37 @@ def _pnc_check_ok(c: pl.Expr) -> pl.Expr:
     return expected == c.str.slice(12, 1)
 
 
-def _field_exprs(f: Field, contract: Contract, end: dt.date) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+def _field_exprs(
+    f: Field, contract: Contract, end: dt.date, control: bool = True
+) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(typed value, reason or null, identifier-valid flag) for one field."""
     c = pl.col(clean_col(f))
     present = c.is_not_null()
     reason = pl.when(c.is_null() & pl.lit(f.required)).then(pl.lit("missing_required"))
     valid = pl.lit(True)
+    if control:
+        reason = reason.when(c.str.contains(CONTROL)).then(pl.lit("control_character"))
     if f.kind == "int":
         typed = c.cast(pl.Int64, strict=False)
-        reason = reason.when(present & typed.is_null()).then(pl.lit("not_an_integer"))
+        reason = (
+            reason.when(present & typed.is_null())
+            .then(pl.lit("not_an_integer"))
+            .when(~typed.is_between(*_INT32))
+            .then(pl.lit("out_of_range"))
+        )
     elif f.kind == "float":
         typed = c.cast(pl.Float64, strict=False)
-        reason = reason.when(present & typed.is_null()).then(pl.lit("not_a_number"))
+        reason = reason.when(present & ~typed.is_finite().fill_null(False)).then(
+            pl.lit("not_a_number")
+        )
     elif f.kind == "date":
         fmt = contract.date_format
-        typed = c.str.to_date(fmt, strict=False)
-        bad = present & typed.is_null()
+        shaped = c.str.contains(_shape(fmt))
+        typed = pl.when(shaped).then(c.str.to_date(fmt, strict=False, exact=True))
         reason = (
-            reason.when(bad & c.str.contains(_shape(fmt)))
-            .then(pl.lit("impossible_date"))
-            .when(bad)
+            reason.when(present & ~shaped)
             .then(pl.lit("bad_date_format"))
-            .when(typed < _EARLIEST)
+            .when(present & (typed.is_null() | (typed < _EARLIEST)))
             .then(pl.lit("impossible_date"))
         )
         if f.not_after_delivery:
@@ -122,8 +135,16 @@ def _field_exprs(f: Field, contract: Contract, end: dt.date) -> tuple[pl.Expr, p
     return typed.alias(f.col), reason.otherwise(None).alias(f"__r_{f.col}"), valid
 
 
-def validate(frame: pl.DataFrame, contract: Contract, month: str) -> Validated:
-    """Split ``frame`` (text columns + ``__row``) into typed good rows and quarantine entries."""
+def validate(
+    frame: pl.DataFrame,
+    contract: Contract,
+    month: str,
+    rejected: pl.DataFrame | None = None,
+    control_free: bool = False,
+) -> Validated:
+    """Split ``frame`` (text columns + ``__row``) into typed good rows and quarantine entries;
+    ``rejected`` records (from the reader) join the quarantine and count as read;
+    ``control_free``: the reader found no control character in the file (no check per value)."""
     nulls = list(contract.null_values)
     cleaned = frame.with_columns(
         *(pl.col(f.name).alias(orig_col(f)) for f in contract.fields),
@@ -136,7 +157,7 @@ def validate(frame: pl.DataFrame, contract: Contract, month: str) -> Validated:
         ),
     )
     end = month_end(month)
-    exprs = [_field_exprs(f, contract, end) for f in contract.fields]
+    exprs = [_field_exprs(f, contract, end, not control_free) for f in contract.fields]
     checked = cleaned.with_columns(
         *(typed for typed, _, _ in exprs),
         *(reason for _, reason, _ in exprs),
@@ -145,7 +166,8 @@ def validate(frame: pl.DataFrame, contract: Contract, month: str) -> Validated:
             for f, (_, _, valid) in zip(contract.fields, exprs, strict=True)
         ),
     )
-    parts = [
+    parts = [] if rejected is None else [rejected]
+    parts += [
         checked.filter(pl.col(f"__r_{f.col}").is_not_null()).select(
             ROW,
             field=pl.lit(f.name),
@@ -180,4 +202,5 @@ def validate(frame: pl.DataFrame, contract: Contract, month: str) -> Validated:
     keep = [ROW, *(f.col for f in contract.fields)]
     keep += [clean_col(f) for f in contract.fields]
     keep += [valid_col(f) for f in contract.fields if f.pattern]
-    return Validated(good.select(keep), quarantine, frame.height)
+    rows_read = frame.height + (0 if rejected is None else rejected[ROW].n_unique())
+    return Validated(good.select(keep), quarantine, rows_read)
