@@ -4,7 +4,6 @@ next one."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,17 +16,9 @@ from pipelines.catalogue import load_catalogue
 from pipelines.publish.assets import warehouse_frames
 from pipelines.publish.release import PublicationError, ReleaseInputs, publish_release, recover
 from pipelines.publish.scope import load_scope, resolve_scope
+from tests.support.release_files import digests
 
 LAST = "2024-12"
-
-
-def digests(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``folder`` by relative path."""
-    return {
-        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def release_inputs(warehouse: Path) -> ReleaseInputs:

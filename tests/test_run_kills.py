@@ -29,45 +29,49 @@ import duckdb
 import pytest
 
 from tests.support.outcomes_cli import Running, outcomes_env
-from tests.test_publication_faults import LAST, digests
+from tests.support.release_files import digests
 
 pytestmark = pytest.mark.slow
+
+LAST = "2024-12"
 
 #: A stage's test: ``(run, data folder) -> True`` once the run is inside the stage.
 Inside = Callable[[Running, Path], bool]
 
 
-def _step_started(step: str) -> Inside:
-    return lambda run, data: f'Started execution of step "{step}"' in run.output()
-
-
-def _linkage(run: Running, data: Path) -> bool:
+def _linkage() -> Inside:
     """Three seconds into the linkage step (it logs only when done, after about ten)."""
-    text = run.output()
-    mark = 'Started execution of step "linkage__spine"'
-    if mark not in text:
-        run.seen = None
+    seen: list[float] = []
+
+    def inside(run: Running, data: Path) -> bool:
+        if not seen and 'Started execution of step "linkage__spine"' in run.output():
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] > 3
+
+    return inside
+
+
+def _release_being_written(data: Path) -> bool:
+    """A temporary release folder holds some files."""
+    try:
+        return any(any(p.iterdir()) for p in (data / "publications").glob(f".{LAST}.tmp-*"))
+    except FileNotFoundError:  # renamed into place between glob and listing
         return False
-    run.seen = getattr(run, "seen", None) or time.monotonic()
-    return time.monotonic() - run.seen > 3
 
 
-STAGES: list[tuple[str, Inside]] = [
-    # some months of the fourth table loaded, the rest not
-    ("ingest", lambda run, data: "ndtms_episode 2023-06: loaded" in run.output()),
-    ("linkage", _linkage),
-    # the staging views and some intermediate tables built, the marts not
-    ("dbt", lambda run, data: len(re.findall(r" OK created ", run.output())) >= 20),
-    # the new release half-written in its temporary folder
-    (
-        "publication",
-        lambda run, data: any(
-            any(p.iterdir()) for p in (data / "publications").glob(f".{LAST}.tmp-*")
-        ),
-    ),
-    # the snapshot's temporary database being filled
-    ("snapshot", lambda run, data: any(data.glob(".snapshot.duckdb.tmp-*"))),
-]
+def stages() -> list[tuple[str, Inside]]:
+    """Each stage and the test that a run is inside it, in run order."""
+    return [
+        # some months of the fourth table loaded, the rest not
+        ("ingest", lambda run, data: "ndtms_episode 2023-06: loaded" in run.output()),
+        ("linkage", _linkage()),
+        # the staging views and some intermediate tables built, the marts not
+        ("dbt", lambda run, data: len(re.findall(r" OK created ", run.output())) >= 20),
+        # the new release half-written in its temporary folder
+        ("publication", lambda run, data: _release_being_written(data)),
+        # the snapshot's temporary database being filled
+        ("snapshot", lambda run, data: any(data.glob(".snapshot.duckdb.tmp-*"))),
+    ]
 
 
 def _assert_never_partial(data: Path) -> None:
@@ -108,7 +112,7 @@ def test_a_run_killed_in_any_stage_is_rerun_to_the_same_release(
     data = tmp_path / "data"
     env = outcomes_env(data, ci_synth / "landing")
     timings = {}
-    for number, (stage, inside) in enumerate(STAGES, start=1):
+    for number, (stage, inside) in enumerate(stages(), start=1):
         started = time.monotonic()
         run = Running(env, tmp_path / f"run{number}-{stage}.log")
         run.wait_until(lambda run=run, inside=inside: inside(run, data), 1500, f"{stage} stage")
