@@ -13,8 +13,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# `outcomes run` never generates data: make the demo deliveries (deterministic, marked
+# SYNTHETIC) explicitly, then run on exactly that folder.
+DATA := data
 run: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/outcomes run --preset demo
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/outcomes synth --preset demo --seed 42 --out $(DATA)
+	PATH=$(CURDIR)/$(BIN):$$PATH OUTCOMES_DATA_DIR=$(DATA) OUTCOMES_LANDING_DIR=$(DATA)/landing \
+		$(BIN)/outcomes run
 
 # Debian's Chromium for the browser tests (skipped when already present).
 browser:

@@ -36,30 +36,34 @@ def synth(
 
 @app.command()
 def run(
-    preset: str = typer.Option(
-        "demo", help="simulator preset to generate when the landing folder is empty"
-    ),
-    seed: int = typer.Option(42),
     month: list[str] = typer.Option([], help="YYYY-MM; default every delivered month"),
 ) -> None:
-    """Materialise the whole graph (ingest -> linkage -> dbt -> checks -> publication)."""
+    """Materialise the whole graph (ingest -> linkage -> dbt -> checks -> publication).
+
+    Never generates data: with no deliveries under the landing folder it stops (exit 2) saying
+    where it looked; `outcomes synth` or `make run` make synthetic ones.
+    """
     from rich.console import Console
 
     from pipelines.ingest.landing import landing_months
-    from pipelines.orchestration import run_pipeline
+    from pipelines.run_lock import RunLockedError, run_lock
+    from pipelines.safeguards import DevelopmentKeyError, NoDeliveriesError, refuse_unsafe
     from pipelines.settings import get_settings
-    from pipelines.transform.project import prepare_manifest
 
     console = Console()
     settings = get_settings()
-    landing = Path(settings.landing_dir)
-    if not landing_months(landing):
-        from pipelines.synthetic.cli import synth_command
+    try:  # refusals first, before the slow imports (run_pipeline checks again)
+        months = month or landing_months(settings.landing_dir)
+        refuse_unsafe(settings.landing_dir, settings.pseudo_key, months)
+        with run_lock(settings.warehouse):
+            from pipelines.orchestration import run_pipeline
+            from pipelines.transform.project import prepare_manifest
 
-        console.print(f"[bold]No deliveries under {landing}: generating the {preset} preset[/]")
-        synth_command(preset=preset, people=None, months=None, seed=seed, out=landing.parent)
-    prepare_manifest()
-    outcome = run_pipeline(settings, months=month or None)
+            prepare_manifest()
+            outcome = run_pipeline(settings, months=months)
+    except (NoDeliveriesError, DevelopmentKeyError, RunLockedError) as refusal:
+        console.print(f"[red bold]Refused:[/] {refusal}", soft_wrap=True)
+        raise typer.Exit(2) from None
     for warning in outcome.warnings:
         console.print(f"[yellow]warning[/] check {warning}")
     if not outcome.success:
@@ -81,11 +85,12 @@ def ingest(
     """Materialise only the ingest assets (landing -> raw, identity, ops) for a month range."""
     from pipelines.ingest.landing import landing_months
     from pipelines.ingest.materialise import failures, materialise_ingest
+    from pipelines.safeguards import no_deliveries
     from pipelines.settings import get_settings
 
     months = month or landing_months(get_settings().landing_dir)
     if not months:
-        raise typer.BadParameter("no monthly deliveries found in the landing folder")
+        raise typer.BadParameter(str(no_deliveries(get_settings().landing_dir)))
     result = materialise_ingest(months, tables=table or None)
     for failure in failures(result):
         logging.getLogger(__name__).error("failed: %s", failure)

@@ -10,6 +10,8 @@ import dagster as dg
 
 from pipelines.asset_keys import PUBLICATION_KEY
 from pipelines.resources import resources_for
+from pipelines.run_lock import run_lock
+from pipelines.safeguards import refuse_unsafe
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,12 +64,36 @@ def run_pipeline(
     ``settings`` reach the assets only through the run's resources (:func:`resources_for`), so
     runs with different settings in one process never see each other's paths. The dbt manifest
     must exist (:func:`pipelines.transform.project.prepare_manifest`).
+
+    Refuses before touching anything when the landing folder has no delivery
+    (:class:`~pipelines.safeguards.NoDeliveriesError`), when unmarked (real) deliveries meet the
+    development key (:class:`~pipelines.safeguards.DevelopmentKeyError`) and when another run
+    holds the warehouse (:class:`~pipelines.run_lock.RunLockedError`; the lock is held until
+    this returns).
     """
+    months = preflight(settings, months)
+    with run_lock(settings.warehouse):
+        return _execute(settings, months, instance, run_config, publish)
+
+
+def preflight(settings: Settings, months: list[str] | None = None) -> list[str]:
+    """The months to run (default: all delivered), after the refusals of :func:`run_pipeline`
+    that need no lock (no deliveries; development key on real data)."""
     from pipelines.ingest.landing import landing_months
 
     months = months or landing_months(Path(settings.landing_dir))
-    if not months:
-        raise FileNotFoundError(f"no monthly deliveries found under {settings.landing_dir}")
+    refuse_unsafe(settings.landing_dir, settings.pseudo_key, months)
+    return months
+
+
+def _execute(
+    settings: Settings,
+    months: list[str],
+    instance: dg.DagsterInstance | None,
+    run_config: dict | None,
+    publish: bool,
+) -> RunOutcome:
+    """Run the job over ``months`` (the body of :func:`run_pipeline`, under its lock)."""
     if publish:
         job = location_job()
     else:

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from pipelines.catalogue import load_catalogue
+from pipelines.safeguards import check_key
 from pipelines.settings import Settings, get_settings
 
 #: Concurrency pool of every asset that writes the warehouse (limit it to 1 in dagster.yaml).
@@ -63,7 +64,11 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.landing_dir or get_settings().landing_dir)
 
     def key(self) -> str:
-        return self.pseudo_key or get_settings().pseudo_key
+        """The pseudonymisation key; refuses the development key on an unmarked (real) landing
+        folder (:func:`pipelines.safeguards.check_key`), whichever way the run was started."""
+        key = self.pseudo_key or get_settings().pseudo_key
+        check_key(key, self.landing_path())
+        return key
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -5,6 +5,7 @@ Fixtures that return a shared folder are read-only for tests: copy before damagi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from filelock import FileLock
 
 CI_SEED = 7
 DEMO_SEED = 42
+#: The suite's pseudonymisation key (not the development default): tests build landing folders
+#: of their own without the simulator's mark, which the development key is refused on.
+TEST_PSEUDO_KEY = "test-suite-pseudonymisation-key"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process (and the ``outcomes`` subprocesses it starts) uses the suite's key."""
+    os.environ["OUTCOMES_PSEUDO_KEY"] = TEST_PSEUDO_KEY
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

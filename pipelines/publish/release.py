@@ -1,12 +1,16 @@
 """Build a release folder ``publications/<YYYY-MM>/`` atomically.
 
 Everything is written to a temporary folder beside the target and renamed into place only when
-complete, so a failure never touches an existing release. Every file except ``metadata.json``
-(which carries the run timestamp) is byte-identical for the same inputs.
+complete, so a failure never touches an existing release; a full disk is reported as such
+(:class:`PublicationError`). A run killed between the two renames of a replacement leaves the old
+release under ``.<month>.old-*``: the next publication puts it back before anything else
+(:func:`recover`). Every file except ``metadata.json`` (which carries the run timestamp and id)
+is byte-identical for the same inputs.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -201,6 +205,53 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
     return tidy
 
 
+class PublicationError(RuntimeError):
+    """A release could not be written (e.g. a full disk); the previous release is intact."""
+
+
+def _disk_full(error: BaseException) -> bool:
+    """True for "no space left" however the writing library reports it."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(error)
+    return "No space left on device" in text or "os error 28" in text
+
+
+def folder_bytes(folder: Path) -> int:
+    """Total size of the files under ``folder`` (0 when missing)."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+
+def disk_full_error(publications_dir: Path, month: str, tmp: Path) -> PublicationError:
+    """What a full disk during a publication did and did not do, with the space figures."""
+    free = shutil.disk_usage(publications_dir).free
+    last = next(iter(sorted(publications_dir.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]"))[-1:]), None)
+    need = (
+        f"; the last release ({last.name}) takes {folder_bytes(last):,} bytes"
+        if last is not None
+        else ""
+    )
+    previous = publications_dir / month
+    kept = f"the previous release {previous} is unchanged" if previous.exists() else "no release"
+    return PublicationError(
+        f"Disk full while writing release {month} under {publications_dir.absolute()} "
+        f"(temporary folder {tmp.name}, removed): {free:,} bytes free on that filesystem"
+        f"{need}. Nothing was published: {kept}. Free space there and run again."
+    )
+
+
+def recover(publications_dir: Path, month: str) -> None:
+    """Undo what a killed publication of ``month`` left behind: put back a release that was
+    moved aside for a replacement that never arrived, and remove unfinished folders."""
+    target = publications_dir / month
+    retired = sorted(publications_dir.glob(f".{month}.old-*"))
+    if retired and not target.exists():
+        os.rename(retired.pop(), target)
+        log.warning("restored release %s left aside by an interrupted publication", target)
+    for leftover in retired + sorted(publications_dir.glob(f".{month}.tmp-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def publish_release(publications_dir: Path, inputs: ReleaseInputs) -> Path:
     """Build ``<publications_dir>/<month>/`` in a temporary folder, then rename it into place.
 
@@ -209,14 +260,17 @@ def publish_release(publications_dir: Path, inputs: ReleaseInputs) -> Path:
     """
     publications_dir = Path(publications_dir)
     publications_dir.mkdir(parents=True, exist_ok=True)
+    recover(publications_dir, inputs.month)
     target = publications_dir / inputs.month
     token = uuid.uuid4().hex[:8]
     tmp = publications_dir / f".{inputs.month}.tmp-{token}"
-    tmp.mkdir()
     try:
+        tmp.mkdir()
         tidy = build_release_files(tmp, inputs)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(tmp, ignore_errors=True)
+        if _disk_full(error):
+            raise disk_full_error(publications_dir, inputs.month, tmp) from error
         raise
     old_tidy = None
     if target.exists():
@@ -227,14 +281,23 @@ def publish_release(publications_dir: Path, inputs: ReleaseInputs) -> Path:
         shutil.rmtree(retired)
     else:
         os.rename(tmp, target)
-    if old_tidy is not None:
-        reason = str(inputs.run_config.get("revision_reason", ""))
-        new_tidy = pl.read_csv(target / TIDY_CSV, infer_schema=False)
-        changed = record_revision(
-            publications_dir / REVISION_LOG, inputs.month, old_tidy, new_tidy, reason
-        )
-        log.info("republished %s: %d cells revised", inputs.month, changed)
+    try:
+        if old_tidy is not None:
+            reason = str(inputs.run_config.get("revision_reason", ""))
+            new_tidy = pl.read_csv(target / TIDY_CSV, infer_schema=False)
+            changed = record_revision(
+                publications_dir / REVISION_LOG, inputs.month, old_tidy, new_tidy, reason
+            )
+            log.info("republished %s: %d cells revised", inputs.month, changed)
+        write_site_index(publications_dir, read_log(publications_dir / REVISION_LOG))
+    except BaseException as error:
+        if _disk_full(error):
+            raise PublicationError(
+                f"Disk full after release {target} was put in place: the revision log and site "
+                f"index under {publications_dir.absolute()} were not updated. Free space there "
+                "and run again."
+            ) from error
+        raise
     del tidy
-    write_site_index(publications_dir, read_log(publications_dir / REVISION_LOG))
     log.info("published %s", target)
     return target

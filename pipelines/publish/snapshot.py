@@ -2,8 +2,9 @@
 
 Built through the run's own warehouse connection (``ATTACH`` a temporary file, copy, detach),
 then renamed over the previous snapshot. Analysts who have the old file open keep reading it;
-new connections see the new one. The ``identity``, ``raw`` and ``linkage`` schemas are never
-copied.
+new connections see the new one. A killed refresh leaves only a hidden ``.<name>.tmp-*`` file
+(never the snapshot itself half-written), removed by the next refresh. The ``identity``, ``raw``
+and ``linkage`` schemas are never copied.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ def refresh_snapshot(
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.tmp-*"):  # from a killed refresh
+        leftover.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     copied: dict[str, int] = {}
     con.execute(f"ATTACH '{tmp.as_posix()}' AS snap")

@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.contracts.deliveries import CONTRACTS
+from pipelines.contracts.landing_marker import SYNTHETIC_MARKER
 from pipelines.synthetic.calibration import markdown, merge
 from pipelines.synthetic.careers import make_world
 from pipelines.synthetic.chunk import ChunkJob, ChunkResult, run_chunk
@@ -92,6 +93,7 @@ def generate(
     n_chunks = math.ceil(spec.people / chunk_people)
     single = n_chunks == 1
     landing, truth = out / "landing", out / "truth"
+    refuse_unmarked(landing)
     parts = out / ".parts"
     jobs = []
     for k in range(n_chunks):
@@ -148,12 +150,42 @@ def generate(
     js = out / "calibration.json"
     js.write_text(json.dumps(cal, indent=2, sort_keys=True) + "\n")
     files = sum(path_for(landing, t, m).exists() for t in CONTRACTS for m in spec.month_list())
+    write_synthetic_mark(landing, spec, seed)
     step("done", 1.0)
     return SynthResult(
         out=out, landing=landing, truth=truth, calibration_md=md, calibration_json=js,
         preset=spec, seed=seed, rows=rows, files=files, calibration=cal,
         seconds=time.perf_counter() - started,
     )  # fmt: skip
+
+
+def refuse_unmarked(landing: Path) -> None:
+    """Never write simulated files into a landing folder that holds anything but the
+    simulator's own output (it could be real deliveries, which the mark would then disguise)."""
+    if landing.is_dir() and any(landing.iterdir()) and not (landing / SYNTHETIC_MARKER).exists():
+        raise FileExistsError(
+            f"{landing.absolute()} already holds files and no {SYNTHETIC_MARKER} mark: it may "
+            "hold real deliveries, so the simulator will not write there. Choose another --out."
+        )
+
+
+def write_synthetic_mark(landing: Path, spec: Preset, seed: int) -> Path:
+    """Mark ``landing`` as simulated (``landing/SYNTHETIC``, at the root so it is never read as a
+    delivery): a run accepts the development key only on a marked folder. No timestamp, so the
+    same arguments still give byte-identical files (the file's mtime says when)."""
+    mark = {
+        "synthetic": True,
+        "generator": "outcomes synth",
+        "preset": spec.name,
+        "people": spec.people,
+        "months": spec.months,
+        "first_month": spec.start_month,
+        "last_month": spec.end_month,
+        "seed": seed,
+    }
+    path = landing / SYNTHETIC_MARKER
+    path.write_text(json.dumps(mark, indent=2, sort_keys=True) + "\n")
+    return path
 
 
 def _append_landing(part: Path, landing: Path, first: bool) -> None:
