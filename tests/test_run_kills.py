@@ -1,8 +1,12 @@
 """SIGKILL ``outcomes run`` in each stage; the next run recovers and publishes the same release.
 
-Design (one chain, to keep the cost to six runs on the ``ci`` preset):
+Design (one chain of six runs on a small delivery set, to keep the cost to minutes):
 
-- One data folder, one landing folder (the shared ``ci`` deliveries, read-only). Run *k* is
+- The deliveries are a small synthetic population (``SMALL``: the ``ci`` preset cut to 1,500
+  people and 12 months); the stages and their persistence are the same at any size, and the
+  small set keeps each run to about a minute and a half. One uninterrupted run of the same
+  deliveries is the reference.
+- One data folder, one landing folder (read-only). Run *k* is
   killed in stage *k* (ingest, linkage, dbt, publication, analyst snapshot), and run *k + 1*
   starts from exactly what the kill left. Every run goes through all the stages from the start,
   so run *k + 1* completing stage *k* is the proof that a kill there is recovered; the sixth run
@@ -13,7 +17,7 @@ Design (one chain, to keep the cost to six runs on the ``ci`` preset):
 - After every kill: the analyst snapshot is absent or complete (opened read-only with DuckDB and
   queried), and a release folder, if any, holds exactly the files its ``metadata.json`` lists.
 - The finished release is compared with the uninterrupted run of the same deliveries (the
-  session's ``ci_warehouse``): every published file byte-identical; ``metadata.json`` equal apart
+  reference): every published file byte-identical; ``metadata.json`` equal apart
   from ``generated_at``, the run id and ``inputs.indicator_rows_sha256``. That last one is a
   checksum of the unrounded indicator values, which carry DuckDB's floating-point noise (about
   1e-15 relative, AQA log C14) and differ between any two builds, killed or not; the indicator
@@ -41,19 +45,21 @@ from tests.support.release_files import digests
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 LAST = "2024-12"
+#: The small delivery set: preset, people, months, seed.
+SMALL = {"preset": "ci", "people": 1_500, "months": 12, "seed": 3}
 
 #: A stage's test: ``(run, data folder) -> True`` once the run is inside the stage.
 Inside = Callable[[Running, Path], bool]
 
 
 def _linkage() -> Inside:
-    """Three seconds into the linkage step (it logs only when done, after about ten)."""
+    """A second and a half into the linkage step (it logs only when done, after several)."""
     seen: list[float] = []
 
     def inside(run: Running, data: Path) -> bool:
         if not seen and 'Started execution of step "linkage__spine"' in run.output():
             seen.append(time.monotonic())
-        return bool(seen) and time.monotonic() - seen[0] > 3
+        return bool(seen) and time.monotonic() - seen[0] > 1.5
 
     return inside
 
@@ -70,7 +76,7 @@ def stages() -> list[tuple[str, Inside]]:
     """Each stage and the test that a run is inside it, in run order."""
     return [
         # some months of the fourth table loaded, the rest not
-        ("ingest", lambda run, data: "ndtms_episode 2023-06: loaded" in run.output()),
+        ("ingest", lambda run, data: "ndtms_episode 2024-06: loaded" in run.output()),
         ("linkage", _linkage()),
         # the staging views and some intermediate tables built, the marts not
         ("dbt", lambda run, data: len(re.findall(r" OK created ", run.output())) >= 20),
@@ -121,11 +127,23 @@ def _snapshot_counts(path: Path) -> dict[str, int]:
         }
 
 
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small deliveries (``<dir>/landing``) and their uninterrupted run (``<dir>/reference``)."""
+    from pipelines.synthetic import generate
+
+    root = tmp_path_factory.mktemp("kills")
+    generate(root, **SMALL)
+    reference = Running(outcomes_env(root / "reference", root / "landing"), root / "ref.log")
+    assert reference.finish(timeout=1500) == 0, reference.output()[-3000:]
+    return root
+
+
 def test_a_run_killed_in_any_stage_is_rerun_to_the_same_release(
-    ci_synth: Path, ci_warehouse: Path, tmp_path: Path
+    small: Path, tmp_path: Path
 ) -> None:
-    data = tmp_path / "data"
-    env = outcomes_env(data, ci_synth / "landing")
+    data, reference_dir = tmp_path / "data", small / "reference"
+    env = outcomes_env(data, small / "landing")
     timings = {}
     for number, (stage, inside) in enumerate(stages(), start=1):
         started = time.monotonic()
@@ -144,17 +162,17 @@ def test_a_run_killed_in_any_stage_is_rerun_to_the_same_release(
     assert code == 0, final.output()[-3000:]
     assert "Run succeeded" in final.output()
     _assert_never_partial(data)
-    release, reference = data / "publications" / LAST, ci_warehouse / "publications" / LAST
+    release, reference = data / "publications" / LAST, reference_dir / "publications" / LAST
     ours, theirs = digests(release), digests(reference)
     assert ours.keys() == theirs.keys()
     assert [k for k in ours if k != "metadata.json" and ours[k] != theirs[k]] == []
     assert _comparable_metadata(release) == _comparable_metadata(reference)
     assert _snapshot_counts(data / "snapshot.duckdb") == _snapshot_counts(
-        ci_warehouse / "snapshot.duckdb"
+        reference_dir / "snapshot.duckdb"
     )
     assert_frame_equal(
         _indicators(data / "snapshot.duckdb"),
-        _indicators(ci_warehouse / "snapshot.duckdb"),
+        _indicators(reference_dir / "snapshot.duckdb"),
         rel_tol=1e-9,
         abs_tol=1e-12,
     )
