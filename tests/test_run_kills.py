@@ -129,7 +129,7 @@ def _snapshot_counts(path: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small deliveries (``<dir>/landing``) and their uninterrupted run (``<dir>/reference``)."""
+    """The small deliveries (``<dir>/landing``) and their uninterrupted run (``reference``)."""
     from pipelines.synthetic import generate
 
     root = tmp_path_factory.mktemp("kills")
