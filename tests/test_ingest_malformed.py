@@ -22,6 +22,8 @@ from pipelines.contracts.codes import PNC_ALPHABET, pnc_id_is_valid
 from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.ingest.landing import landing_months
 from pipelines.ingest.materialise import failures, materialise_ingest
+from pipelines.pseudonymise import keyed_hash
+from pipelines.settings import get_settings
 
 
 @pytest.fixture(scope="module")
@@ -411,8 +413,10 @@ def test_corrected_redelivery_replaces_the_month(landing: Path, month: str) -> N
     assert run.result.success
     assert run.raw_count() == len(corrected) - 1
     assert run.quarantine() == {(2, "TRIAGED", "bad_date_format")}
-    episode = corrected[0][header.index("EPISODID")]
-    assert run.sql("SELECT injstat FROM raw.ndtms_episode WHERE episodid = ?", [episode]) == [
+    episode = keyed_hash(
+        get_settings().pseudo_key, corrected[0][header.index("EPISODID")], domain="episodid"
+    )
+    assert run.sql("SELECT injstat FROM raw.ndtms_episode WHERE episodid_hash = ?", [episode]) == [
         ("NEVER",)
     ]
     ((_, status, read, loaded, quarantined, *_),) = run.manifest()

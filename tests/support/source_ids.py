@@ -76,7 +76,7 @@ def _scan_database(path: Path, ids: set[str], skip_schemas: tuple[str, ...]) -> 
         for schema, table, column in columns:
             hit = con.execute(
                 f"SELECT any_value(t) FROM (SELECT unnest(regexp_extract_all(upper(CAST("
-                f"\"{column}\" AS VARCHAR)), '{TOKEN}')) AS t FROM db.\"{schema}\".\"{table}\") "
+                f'"{column}" AS VARCHAR)), \'{TOKEN}\')) AS t FROM db."{schema}"."{table}") '
                 "JOIN ids ON t = id"
             ).fetchall()[0][0]
             if hit is not None:
