@@ -22,8 +22,10 @@ import polars as pl
 from pipelines.contracts.deliveries import CONTRACTS, Contract
 
 TOKEN = r"[A-Z0-9-]+"
-#: Release files read as text; every other file of a release must be parquet or xlsx.
+#: Files read as text; every other file must be parquet, xlsx or a static asset.
 TEXT_SUFFIXES = {".csv", ".json", ".md", ".html", ".txt", ".svg", ".js", ".css", ".xml"}
+#: Fonts and images of the site and Data Docs templates (no data is written into them).
+STATIC_ASSETS = {".otf", ".ttf", ".woff", ".woff2", ".png", ".gif", ".ico"}
 
 
 def record_id_fields(c: Contract) -> tuple[str, ...]:
@@ -64,7 +66,8 @@ def delivered_record_ids(landing: Path) -> set[str]:
 
 def _scan_database(path: Path, ids: set[str], skip_schemas: tuple[str, ...]) -> list[str]:
     leaks = []
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
         con.execute(f"ATTACH '{path}' AS db (READ_ONLY)")
         con.execute("CREATE TEMP TABLE ids AS SELECT unnest($ids) AS id", {"ids": sorted(ids)})
         columns = con.execute(
@@ -105,6 +108,8 @@ def _file_tokens(path: Path) -> set[str]:
         text = "\n".join(
             str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
         )
+    elif path.suffix in STATIC_ASSETS:
+        return set()
     elif path.suffix in TEXT_SUFFIXES:
         text = path.read_text(encoding="utf-8", errors="replace")
     else:
@@ -113,7 +118,7 @@ def _file_tokens(path: Path) -> set[str]:
 
 
 def scan_files(folder: Path, ids: set[str]) -> list[str]:
-    """Files under ``folder`` (a release) holding a source record id."""
+    """Files under ``folder`` (a release, a report) holding a source record id."""
     return [
         str(p.relative_to(folder))
         for p in sorted(folder.rglob("*"))
