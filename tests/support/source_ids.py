@@ -28,9 +28,26 @@ TEXT_SUFFIXES = {".csv", ".json", ".md", ".html", ".txt", ".svg", ".js", ".css",
 STATIC_ASSETS = {".otf", ".ttf", ".woff", ".woff2", ".png", ".gif", ".ico"}
 
 
+#: The source record ids of each delivered table, listed here independently of the contracts'
+#: privacy markings (so a field whose marking is lost is still scanned for).
+SOURCE_RECORD_IDS = {
+    "pnc_disposal": ("DISPOSAL_ID",),
+    "oasys_assessment": ("assessment_id", "offender.offender_pk"),
+    "dir_triage": ("DIR_ID",),
+    "dir_release": ("RELEASE_ID", "DIR_ID"),
+    "ndtms_client": ("CLIENTID",),
+    "ndtms_episode": ("EPISODID", "CLIENTID"),
+    "ndtms_modality": ("MODID", "EPISODID"),
+    "ndtms_top": ("TOPID", "EPISODID"),
+    "rmdt_test": ("TEST_ID",),
+}
+
+
 def record_id_fields(c: Contract) -> tuple[str, ...]:
-    """Fields of ``c`` that are source record ids: pseudonymised, but not a person identifier."""
-    return tuple(f.name for f in c.fields if f.privacy in ("key", "hash") and not f.identity)
+    """Fields of ``c`` that are source record ids: those listed above and any other field the
+    contract pseudonymises that is not a person identifier."""
+    marked = (f.name for f in c.fields if f.privacy in ("key", "hash") and not f.identity)
+    return tuple(dict.fromkeys((*SOURCE_RECORD_IDS.get(c.table, ()), *marked)))
 
 
 def _records(path: Path, c: Contract) -> Iterator[dict]:
