@@ -13,11 +13,13 @@ import openpyxl
 import pytest
 
 from pipelines.contracts.codes import pnc_check_character, pnc_id_is_valid
-from pipelines.contracts.deliveries import CONTRACTS
+from pipelines.contracts.deliveries import CONTRACTS, IDENTITY_TABLES
 from pipelines.ingest.contracts_doc import END, START, render_contracts
 from pipelines.ingest.landing import delivered_files, landing_months
 from pipelines.ingest.materialise import materialise_ingest
+from pipelines.ingest.protect import hash_domain
 from pipelines.pseudonymise import keyed_hash, record_key
+from pipelines.settings import get_settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "ingest.md"
 
@@ -93,16 +95,18 @@ def test_every_file_is_in_the_manifest_and_rows_reconcile(ingested, landing, mon
     assert expected >= len(CONTRACTS) * len(months) - 5  # tolerate a few missing deliveries
 
 
+#: Loaded record ids per truth table: clear in ``identity``, else keyed hashes in ``raw``.
 RECORD_IDS = {
-    "pnc_person": "SELECT DISTINCT record_id FROM identity.person_records WHERE source = 'pnc'",
-    "pnc_disposal": "SELECT DISTINCT disposal_id FROM raw.pnc_disposal",
-    "oasys_assessment": "SELECT DISTINCT assessment_id FROM raw.oasys_assessment",
-    "dir_triage": "SELECT DISTINCT dir_id FROM raw.dir_triage",
-    "dir_release": "SELECT DISTINCT release_id FROM raw.dir_release",
-    "ndtms_client": "SELECT DISTINCT clientid FROM raw.ndtms_client",
-    "ndtms_episode": "SELECT DISTINCT episodid FROM raw.ndtms_episode",
-    "rmdt_test": "SELECT DISTINCT test_id FROM raw.rmdt_test",
+    **{
+        t: f"SELECT DISTINCT record_id FROM identity.person_records WHERE source = "
+        f"'{CONTRACTS[t].record_source}'"
+        for t in IDENTITY_TABLES
+    },
+    "pnc_disposal": "SELECT DISTINCT disposal_id_hash FROM raw.pnc_disposal",
+    "ndtms_episode": "SELECT DISTINCT episodid_hash FROM raw.ndtms_episode",
 }
+#: Truth tables whose loaded ids are hashed: the field whose hash domain applies.
+HASHED_IDS = {"pnc_disposal": "DISPOSAL_ID", "ndtms_episode": "EPISODID"}
 
 
 def test_loaded_records_match_the_truth_record_map(ingested, ci_synth: Path) -> None:
@@ -112,7 +116,11 @@ def test_loaded_records_match_the_truth_record_map(ingested, ci_synth: Path) -> 
     with duckdb.connect() as con:
         rows = con.execute(f"SELECT \"table\", record_id FROM read_parquet('{truth}')").fetchall()
     expected: dict[str, set[str]] = {}
+    key = get_settings().pseudo_key
     for table, record_id in rows:
+        if table in HASHED_IDS:
+            domain = hash_domain(CONTRACTS[table].get(HASHED_IDS[table]))
+            record_id = keyed_hash(key, record_id, domain=domain)
         expected.setdefault(table, set()).add(record_id)
     assert set(expected) == set(RECORD_IDS)
     quarantined = dict(
@@ -290,6 +298,7 @@ def test_raw_has_no_names_dobs_or_clear_identifiers(ingested) -> None:
         "finitial",
         "sinitial",
         "offender_pk",
+        *(f.col for c in CONTRACTS.values() for f in c.fields if f.privacy in ("key", "hash")),
     }
     columns = query(
         warehouse,

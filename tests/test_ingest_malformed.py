@@ -20,6 +20,8 @@ import openpyxl
 import pytest
 
 from pipelines.contracts.codes import PNC_ALPHABET, pnc_id_is_valid
+from pipelines.pseudonymise import keyed_hash
+from pipelines.settings import get_settings
 from tests.support.ingest_runs import (  # noqa: F401 (fixtures)
     Run,
     assert_nothing_loaded,
@@ -295,8 +297,10 @@ def test_corrected_redelivery_replaces_the_month(landing: Path, month: str) -> N
     assert run.result.success
     assert run.raw_count() == len(corrected) - 1
     assert run.quarantine() == {(3, "TRIAGED", "bad_date_format")}
-    episode = corrected[0][header.index("EPISODID")]
-    assert run.sql("SELECT injstat FROM raw.ndtms_episode WHERE episodid = ?", [episode]) == [
+    episode = keyed_hash(
+        get_settings().pseudo_key, corrected[0][header.index("EPISODID")], domain="episodid"
+    )
+    assert run.sql("SELECT injstat FROM raw.ndtms_episode WHERE episodid_hash = ?", [episode]) == [
         ("NEVER",)
     ]
     ((_, status, read, loaded, quarantined, *_),) = run.manifest()

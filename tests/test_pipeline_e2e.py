@@ -13,6 +13,12 @@ import duckdb
 from pipelines.orchestration import run_pipeline
 from pipelines.publish.disclosure import COUNT_COLUMNS
 from pipelines.settings import Settings
+from tests.support.source_ids import (
+    delivered_record_ids,
+    scan_files,
+    scan_identity,
+    scan_warehouse,
+)
 
 LAST = "2024-12"
 
@@ -52,6 +58,20 @@ def test_snapshot_is_refreshed_without_identities(ci_warehouse: Path) -> None:
         assert "identity" not in schemas
         (count,) = con.execute("select count(*) from main_marts.fct_indicators").fetchall()[0]
     assert count > 0
+
+
+def test_no_source_record_id_outside_identity(ci_warehouse: Path, ci_synth: Path) -> None:
+    """Source-system record ids (DIR_ID, CLIENTID, EPISODID, TEST_ID...) are identifiers: none
+    is in the warehouse outside ``identity``, in the analyst snapshot or in a published file."""
+    ids = delivered_record_ids(ci_synth / "landing")
+    assert len(ids) > 1000
+    warehouse = ci_warehouse / "warehouse.duckdb"
+    assert scan_identity(warehouse, ids), "the scan finds the clear ids where they belong"
+    leaks = scan_warehouse(warehouse, ids) + scan_warehouse(ci_warehouse / "snapshot.duckdb", ids)
+    for folder in ("publications", "linkage_report", "gx_docs"):
+        if (ci_warehouse / folder).is_dir():
+            leaks += [f"{folder}/{f}" for f in scan_files(ci_warehouse / folder, ids)]
+    assert leaks == []
 
 
 def test_half_a_delivery_fails_the_run_and_keeps_the_last_release(

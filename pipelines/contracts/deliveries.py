@@ -26,8 +26,9 @@ from pipelines.contracts.codes import (
 
 Kind = Literal["text", "int", "float", "date", "bool"]
 #: How an identifying field is protected: hashed into ``<column>_hash``, dropped from ``raw``
-#: (kept in ``identity`` only), or a date of birth reduced to ``birth_year``/``birth_month``.
-Privacy = Literal["hash", "drop", "dob"]
+#: (kept in ``identity`` only), a date of birth reduced to ``birth_year``/``birth_month``, or the
+#: table's own record id, in ``raw`` only as its keyed hash ``record_key``.
+Privacy = Literal["hash", "drop", "dob", "key"]
 
 CRO_PATTERN = r"^\d{1,6}/\d{2}[A-Z]$"
 PRISON_NUMBER_PATTERN = r"^[A-Z]\d{4}[A-Z]{2}$"
@@ -52,6 +53,8 @@ class Field:
     #: dates: must not fall after the end of the delivery month
     not_after_delivery: bool = False
     privacy: Privacy | None = None
+    #: HMAC domain of a hashed id shared with another table (default: ``identity``, else ``col``)
+    domain: str | None = None
     #: column of ``identity.person_records`` that receives the clear value
     identity: str | None = None
     #: an identifier that breaks its format is kept and flagged instead of quarantined
@@ -116,6 +119,16 @@ class Contract:
 
     def get(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
+
+    def raw_column(self, name: str) -> str | None:
+        """Column of ``raw.<table>`` holding field ``name`` or its pseudonym (None: not kept)."""
+        f = self.get(name)
+        return {
+            "hash": f"{f.col}_hash",
+            "dob": "birth_year",
+            "key": "record_key",
+            None: f.col,
+        }.get(f.privacy)
 
     @property
     def raw_columns(self) -> dict[str, str]:
@@ -254,7 +267,7 @@ CONTRACTS: dict[str, Contract] = {
             record_id="PNC_ID",
             date_order=(("OFFENCE_DATE", "DISPOSAL_DATE"),),
             fields=(
-                Field("DISPOSAL_ID", required=True),
+                Field("DISPOSAL_ID", required=True, privacy="hash"),
                 _pnc_id(required=True, flag=False),
                 Field("ARREST_DATE", "date", not_after_delivery=True),
                 Field("OFFENCE_DATE", "date", True, not_after_delivery=True),
@@ -287,7 +300,7 @@ CONTRACTS: dict[str, Contract] = {
             event_date="assessment_date",
             date_order=(("offender.dob", "assessment_date"),),
             fields=(
-                Field("assessment_id", required=True),
+                Field("assessment_id", required=True, privacy="key"),
                 Field(
                     "assessment_type",
                     required=True,
@@ -332,7 +345,7 @@ CONTRACTS: dict[str, Contract] = {
             event_date="TRIAGE_DATE",
             date_order=(("DOB", "TRIAGE_DATE"),),
             fields=(
-                Field("DIR_ID", required=True),
+                Field("DIR_ID", required=True, privacy="key"),
                 Field("TRIAGE_DATE", "date", True, not_after_delivery=True),
                 Field("ESTABLISHMENT", required=True),
                 *_dir_identity(required_dob=True),
@@ -360,8 +373,8 @@ CONTRACTS: dict[str, Contract] = {
             event_date="RELEASE_DATE",
             date_order=(("DOB", "RELEASE_DATE"),),
             fields=(
-                Field("RELEASE_ID", required=True),
-                Field("DIR_ID"),
+                Field("RELEASE_ID", required=True, privacy="key"),
+                Field("DIR_ID", privacy="hash", domain="record:dir_triage"),
                 Field("RELEASE_DATE", "date", True, not_after_delivery=True),
                 Field("ESTABLISHMENT", required=True),
                 *_dir_identity(required_dob=False),
@@ -389,7 +402,7 @@ CONTRACTS: dict[str, Contract] = {
             record_id="CLIENTID",
             identity=True,
             fields=(
-                Field("CLIENTID", required=True),
+                Field("CLIENTID", required=True, privacy="key"),
                 Field("AGNCY", required=True),
                 Field("FINITIAL", privacy="drop", identity="finitial", pattern=r"^\p{L}$"),
                 Field("SINITIAL", privacy="drop", identity="sinitial", pattern=r"^\p{L}$"),
@@ -413,8 +426,8 @@ CONTRACTS: dict[str, Contract] = {
             record_id="CLIENTID",
             date_order=(("TRIAGED", "DISD"),),
             fields=(
-                Field("EPISODID", required=True),
-                Field("CLIENTID", required=True),
+                Field("EPISODID", required=True, privacy="hash"),
+                Field("CLIENTID", required=True, privacy="key"),
                 Field("AGNCY"),
                 Field("SETTING", codes=("COMMUNITY", "SECURE")),
                 Field("ESTAB"),
@@ -439,8 +452,8 @@ CONTRACTS: dict[str, Contract] = {
             unique=("MODID",),
             date_order=(("MODST", "MODEND"),),
             fields=(
-                Field("MODID", required=True),
-                Field("EPISODID", required=True),
+                Field("MODID", required=True, privacy="hash"),
+                Field("EPISODID", required=True, privacy="hash"),
                 Field("MODAL", codes=("PHARM", "PSY", "RECOV", "MUTAID", "FAMSUP", "RESREHAB")),
                 Field("INTCODE"),
                 Field("REFMODDT", "date", not_after_delivery=True),
@@ -457,8 +470,8 @@ CONTRACTS: dict[str, Contract] = {
             description="NDTMS Treatment Outcomes Profile forms",
             unique=("TOPID",),
             fields=(
-                Field("TOPID", required=True),
-                Field("EPISODID", required=True),
+                Field("TOPID", required=True, privacy="hash"),
+                Field("EPISODID", required=True, privacy="hash"),
                 Field("TOPDATE", "date", True, not_after_delivery=True),
                 Field("TRSTAGE", codes=("S", "R", "E", "P")),
                 *(_days(n) for n in ("OPIUSE", "CRAUSE", "COCAUSE", "AMPUSE", "CANUSE")),
@@ -491,7 +504,7 @@ CONTRACTS: dict[str, Contract] = {
             identity=True,
             event_date="TEST_DATE",
             fields=(
-                Field("TEST_ID", required=True),
+                Field("TEST_ID", required=True, privacy="key"),
                 Field("ESTABLISHMENT", required=True),
                 Field("TEST_DATE", "date", True, not_after_delivery=True),
                 Field("REASON", codes=("RANDOM", "SUSPICION", "RISK", "FREQUENT")),

@@ -39,6 +39,7 @@ def _raw_column(f: Field) -> str:
         "hash": f"`{f.col}_hash`",
         "dob": "`birth_year`, `birth_month`",
         "drop": "(identity only)",
+        "key": "`record_key`",
         None: f"`{f.col}`",
     }[f.privacy]
 
@@ -76,6 +77,8 @@ def render_contract(c: Contract) -> str:
     for f in c.fields:
         required = "yes" if f.required else ""
         identity = _IDENTITY_SHOWN.get(f.identity, f"`{f.identity}`") if f.identity else ""
+        if f.privacy == "key" and c.identity:
+            identity = "`record_id`"
         lines.append(
             f"| `{f.name}` | {required} | {_rules(f, c)} | {_raw_column(f)} | {identity} |"
         )

@@ -119,8 +119,8 @@ def _violations_sql(c: Contract) -> list[tuple[str, str]]:
     if c.record_source:
         out.append(("record_key missing", f"record_key IS NULL AND {where}"))
     for f in c.fields:
-        col = {"hash": f"{f.col}_hash", "dob": "birth_year", None: f.col}.get(f.privacy)
-        if col is None:
+        col = c.raw_column(f.name)
+        if col is None or f.privacy == "key":  # record_key is checked above
             continue
         if f.required:
             out.append((f"{f.name} missing", f'"{col}" IS NULL AND {where}'))
@@ -141,10 +141,7 @@ def conforms(con, c: Contract, months: list[str]) -> dg.AssetCheckResult:
         n = con.execute(sql, {"months": months}).fetchall()[0][0]
         if n:
             failures[description] = n
-    keys = ", ".join(
-        f'"{c.get(k).col}_hash"' if c.get(k).privacy == "hash" else f'"{c.get(k).col}"'
-        for k in c.unique
-    )
+    keys = ", ".join(f'"{c.raw_column(k)}"' for k in c.unique)
     dupes = con.execute(
         f"SELECT count(*) FROM (SELECT _source_file, {keys} FROM raw.{c.table} "
         "WHERE list_contains(?, _delivery_month) GROUP BY ALL HAVING count(*) > 1)",

@@ -14,8 +14,9 @@ from pipelines.pseudonymise import normalise
 
 
 def hash_domain(f: Field) -> str:
-    """HMAC domain of an identifier: the identity column it feeds (``pnc_id``...) or its name."""
-    return f.identity or f.col
+    """HMAC domain of an identifier: its declared domain (an id shared by two tables), the
+    identity column it feeds (``pnc_id``...) or its name."""
+    return f.domain or f.identity or f.col
 
 
 #: Most remembered hashes per domain in one :class:`KeyedHasher` (bounds memory).

@@ -2,15 +2,15 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['release_id']) }} as version_rank
+        {{ version_rank(['record_key']) }} as version_rank
     from {{ source('raw', 'dir_release') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    release_id,
+    record_key as release_id,
     record_key,
-    nullif(trim(dir_id), '') as dir_id,
+    dir_id_hash as dir_id,
     release_date,
     {{ clean_code('establishment') }} as prison_code,
     birth_year,

@@ -2,13 +2,13 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['dir_id']) }} as version_rank
+        {{ version_rank(['record_key']) }} as version_rank
     from {{ source('raw', 'dir_triage') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    dir_id,
+    record_key as dir_id,
     record_key,
     triage_date,
     {{ clean_code('establishment') }} as prison_code,

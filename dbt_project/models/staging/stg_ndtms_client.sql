@@ -9,7 +9,6 @@ with ranked as (
 
 select
     record_key,
-    clientid as client_id,
     {{ clean_code('agncy') }} as agency_code,
     birth_year,
     birth_month,

@@ -2,15 +2,14 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['episodid']) }} as version_rank
+        {{ version_rank(['episodid_hash']) }} as version_rank
     from {{ source('raw', 'ndtms_episode') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    episodid as episode_id,
+    episodid_hash as episode_id,
     record_key,
-    clientid as client_id,
     {{ clean_code('agncy') }} as agency_code,
     {{ clean_code('setting') }} as setting,
     {{ clean_code('estab') }} as prison_code,

@@ -2,14 +2,14 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['modid']) }} as version_rank
+        {{ version_rank(['modid_hash']) }} as version_rank
     from {{ source('raw', 'ndtms_modality') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    modid as modality_id,
-    episodid as episode_id,
+    modid_hash as modality_id,
+    episodid_hash as episode_id,
     {{ clean_code('modal') }} as modality,
     nullif(trim(intcode), '') as intervention_code,
     refmoddt as referral_date,

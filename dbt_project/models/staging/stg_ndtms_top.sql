@@ -2,14 +2,14 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['topid']) }} as version_rank
+        {{ version_rank(['topid_hash']) }} as version_rank
     from {{ source('raw', 'ndtms_top') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    topid as top_id,
-    episodid as episode_id,
+    topid_hash as top_id,
+    episodid_hash as episode_id,
     topdate as top_date,
     {{ clean_code('trstage') }} as stage,
     opiuse as opiate_days,

@@ -3,13 +3,13 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['assessment_id']) }} as version_rank
+        {{ version_rank(['record_key']) }} as version_rank
     from {{ source('raw', 'oasys_assessment') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    assessment_id,
+    record_key as assessment_id,
     record_key,
     {{ clean_code('assessment_type') }} as assessment_type,
     assessment_date,

@@ -2,13 +2,13 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['disposal_id']) }} as version_rank
+        {{ version_rank(['disposal_id_hash']) }} as version_rank
     from {{ source('raw', 'pnc_disposal') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    disposal_id,
+    disposal_id_hash as disposal_id,
     record_key,
     pnc_id_hash,
     arrest_date,

@@ -2,13 +2,13 @@
 with ranked as (
     select
         *,
-        {{ version_rank(['test_id']) }} as version_rank
+        {{ version_rank(['record_key']) }} as version_rank
     from {{ source('raw', 'rmdt_test') }}
     {{ delivered_by_as_of() }}
 )
 
 select
-    test_id,
+    record_key as test_id,
     record_key,
     {{ clean_code('establishment') }} as prison_code,
     test_date,
