@@ -179,7 +179,7 @@ def test_single_partition_key_loads_that_month(landing, months, tmp_path: Path) 
 
 def test_keys_and_hashes_are_the_documented_hmacs(ingested) -> None:
     _, warehouse = ingested
-    key = "DEVELOPMENT-ONLY-pseudonymisation-key-do-not-use-with-real-data"
+    key = get_settings().pseudo_key
     rows = query(
         warehouse,
         "SELECT i.record_key, i.record_id, i.pnc_id, d.pnc_id_hash, d.prison_number_hash, "
