@@ -126,10 +126,12 @@ def _check_header(
     return names, unexpected
 
 
-def _rejected(frame: pl.DataFrame, reason: pl.Expr, value: pl.Expr) -> pl.DataFrame:
-    return frame.select(ROW, field=pl.lit(WHOLE_RECORD), value=value, reason=reason).cast(
-        REJECT_SCHEMA
-    )
+def _rejected(
+    frame: pl.DataFrame, reason: pl.Expr, value: pl.Expr, field: pl.Expr | None = None
+) -> pl.DataFrame:
+    """Rejected records in :data:`REJECT_SCHEMA` (the whole record unless ``field`` is given)."""
+    field = pl.lit(WHOLE_RECORD) if field is None else field
+    return frame.select(ROW, field=field, value=value, reason=reason).cast(REJECT_SCHEMA)
 
 
 def _read_well_formed(
@@ -357,10 +359,12 @@ def _read_jsonl(path: Path, contract: Contract) -> ReadResult:
     rejected = pl.concat(
         [
             _rejected(blank, pl.lit("blank_line"), pl.lit(None)),
-            pl.DataFrame(dupes, schema=[ROW, "field", "reason"], orient="row")
-            .with_columns(value=pl.lit(None))
-            .select(list(REJECT_SCHEMA))
-            .cast(REJECT_SCHEMA),
+            _rejected(
+                pl.DataFrame(dupes, schema=[ROW, "field", "reason"], orient="row"),
+                pl.col("reason"),
+                pl.lit(None),
+                pl.col("field"),
+            ),
         ]
     )
     frame = frame.join(rejected.select(ROW), on=ROW, how="anti")
@@ -429,12 +433,12 @@ def _read_xlsx(path: Path, contract: Contract) -> ReadResult:
     rejected = pl.concat(
         [
             _rejected(blank, pl.lit("blank_line"), pl.lit(None)),
-            cells.with_columns(
+            _rejected(
+                cells,
+                pl.lit("excel_error"),
+                pl.col("value"),
                 pl.col("field").replace(dict(zip(header, names, strict=True))),
-                reason=pl.lit("excel_error"),
-            )
-            .select(list(REJECT_SCHEMA))
-            .cast(REJECT_SCHEMA),
+            ),
         ]
     )
     frame = (
