@@ -19,7 +19,7 @@ import polars as pl
 
 from pipelines.catalogue import load_catalogue
 from pipelines.safeguards import check_key
-from pipelines.settings import Settings, get_settings
+from pipelines.settings import Settings, duckdb_config, get_settings
 
 #: Concurrency pool of every asset that writes the warehouse (limit it to 1 in dagster.yaml).
 WRITER_POOL = "duckdb_writer"
@@ -51,11 +51,15 @@ def releases(publications_dir: Path) -> list[str]:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse DuckDB file, the landing folder and the pseudonymisation key."""
+    """The warehouse DuckDB file, the landing folder, the pseudonymisation key and DuckDB's
+    memory limit, threads and spill folder."""
 
     warehouse: str | None = None
     landing_dir: str | None = None
     pseudo_key: str | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
+    temp_dir: str | None = None
 
     def warehouse_path(self) -> Path:
         return Path(self.warehouse or get_settings().warehouse)
@@ -70,13 +74,27 @@ class WarehouseResource(dg.ConfigurableResource):
         check_key(key, self.landing_path())
         return key
 
+    def duckdb_config(self) -> dict[str, str | int]:
+        """Config of every DuckDB connection of the run (warehouse, Splink's, dbt's); the spill
+        folder defaults to ``duckdb_tmp`` beside the warehouse file."""
+        settings = get_settings()
+        spill = self.temp_dir or settings.duckdb_temp_dir
+        temp_dir = Path(spill or self.warehouse_path().parent / "duckdb_tmp").resolve()
+        temp_dir.mkdir(parents=True, exist_ok=True)  # DuckDB creates only the last level
+        return duckdb_config(
+            self.memory_limit or settings.duckdb_memory_limit,
+            settings.duckdb_threads if self.threads is None else self.threads,
+            temp_dir,
+        )
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A DuckDB connection to the warehouse, closed on exit (create the file if missing)."""
+        """A DuckDB connection to the warehouse with :meth:`duckdb_config`, closed on exit
+        (create the file if missing)."""
         path = self.warehouse_path()
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=self.duckdb_config())
         try:
             yield con
         finally:
@@ -124,6 +142,11 @@ def resources_for(settings: Settings) -> dict[str, dg.ResourceDefinition]:
         warehouse=str(Path(settings.warehouse).resolve()),
         landing_dir=str(settings.landing_dir),
         pseudo_key=settings.pseudo_key,
+        memory_limit=settings.duckdb_memory_limit,
+        threads=settings.duckdb_threads,
+        temp_dir=str(Path(settings.duckdb_temp_dir).resolve())
+        if settings.duckdb_temp_dir
+        else None,
     )
     publication = PublicationResource(
         publications_dir=str(settings.publications_dir),

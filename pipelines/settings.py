@@ -5,6 +5,7 @@ Nothing here is read at import time: call :func:`get_settings` when a value is n
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -27,6 +28,13 @@ class Settings(BaseSettings):
     snapshot: Path | None = None
     gx_docs_dir: Path = Path("gx_docs")
     pseudo_key: str = Field(default=DEV_PSEUDO_KEY, repr=False)
+    #: DuckDB buffer limit of EACH connection the run opens (the run process and dbt's process
+    #: each hold at most one at a time, so a run stays near twice this plus ~1 GB of Python).
+    duckdb_memory_limit: str = "2GB"
+    #: DuckDB worker threads per connection; 0 = one per CPU core.
+    duckdb_threads: int = Field(default=0, ge=0)
+    #: Where DuckDB spills beyond its memory limit (default ``duckdb_tmp`` beside the warehouse).
+    duckdb_temp_dir: Path | None = None
 
     def model_post_init(self, __context: object) -> None:
         self.landing_dir = self.landing_dir or self.data_dir / "landing"
@@ -47,6 +55,15 @@ class Settings(BaseSettings):
             "gx_docs_dir": data_dir / "gx_docs",
         }
         return cls(data_dir=data_dir, **{**paths, **overrides})
+
+
+def duckdb_config(memory_limit: str, threads: int, temp_dir: Path) -> dict[str, str | int]:
+    """DuckDB connection config from the run's limits (``threads`` 0 = one per usable core)."""
+    return {
+        "memory_limit": memory_limit,
+        "threads": threads or len(os.sched_getaffinity(0)),
+        "temp_directory": str(temp_dir),
+    }
 
 
 def get_settings(**overrides: object) -> Settings:

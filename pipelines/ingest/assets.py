@@ -34,9 +34,8 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         landing, hasher = warehouse.landing_path(), KeyedHasher(warehouse.key())
         outcomes = []
         with warehouse.connect() as con:
-            # fewer checkpoints than every 16 MB of WAL, and a bounded DuckDB buffer pool
+            # fewer checkpoints than every 16 MB of WAL
             con.execute("SET checkpoint_threshold = '256MB'")
-            con.execute("SET memory_limit = '1500MB'")
             ensure_tables(con, list(CONTRACTS.values()))
             for month in months:
                 try:

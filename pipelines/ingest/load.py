@@ -298,7 +298,9 @@ def _replace_month(con, c, month, outcomes, raws, identities, quarantines) -> No
         ):
             for frame in frames:
                 if frame.height:
-                    con.register("_ingest_rows", frame.to_arrow())
+                    # string views as polars holds them: no copy into large strings
+                    rows = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+                    con.register("_ingest_rows", rows)
                     con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _ingest_rows")
                     con.unregister("_ingest_rows")
         for outcome in outcomes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 
 import polars as pl
 
@@ -19,6 +18,8 @@ def hash_domain(f: Field) -> str:
     return f.domain or f.identity or f.col
 
 
+#: SHA-256 block size: HMAC keys are padded (or first hashed) to this many bytes.
+BLOCK_BYTES = 64
 #: Most remembered hashes per domain in one :class:`KeyedHasher` (bounds memory).
 CACHE_ROWS = 2_000_000
 
@@ -32,17 +33,27 @@ class KeyedHasher:
     """
 
     def __init__(self, key: str) -> None:
-        self._keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)
+        # HMAC (RFC 2104) spelt out on hashlib: copying two SHA-256 states per value is about
+        # twice as fast as copying an ``hmac`` object (the per-value cost of a whole ingest)
+        block = key.encode()
+        if len(block) > BLOCK_BYTES:
+            block = hashlib.sha256(block).digest()
+        block = block.ljust(BLOCK_BYTES, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._seen: dict[str, pl.DataFrame] = {}
 
     def _hex(self, domain: str, texts: list[str]) -> list[str]:
-        prefixed = self._keyed.copy()
-        prefixed.update(f"{domain}|".encode())
+        inner = self._inner.copy()
+        inner.update(f"{domain}|".encode())
+        outer = self._outer
         out = []
         for text in texts:
-            mac = prefixed.copy()
+            mac = inner.copy()
             mac.update(text.encode())
-            out.append(mac.hexdigest())
+            digest = outer.copy()
+            digest.update(mac.digest())
+            out.append(digest.hexdigest())
         return out
 
     def hash(self, values: pl.Series, domain: str) -> pl.Series:

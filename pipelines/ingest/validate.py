@@ -166,9 +166,11 @@ def validate(
             for f, (_, _, valid) in zip(contract.fields, exprs, strict=True)
         ),
     )
-    parts = [] if rejected is None else [rejected]
+    # one lazy plan for the whole quarantine (polars runs the parts in parallel, one collect)
+    lazy = checked.lazy()
+    parts = [] if rejected is None else [rejected.lazy()]
     parts += [
-        checked.filter(pl.col(f"__r_{f.col}").is_not_null()).select(
+        lazy.filter(pl.col(f"__r_{f.col}").is_not_null()).select(
             ROW,
             field=pl.lit(f.name),
             value=pl.col(orig_col(f)),
@@ -179,7 +181,7 @@ def validate(
     for earlier, later in contract.date_order:
         e, lt = contract.get(earlier), contract.get(later)
         parts.append(
-            checked.filter(pl.col(lt.col) < pl.col(e.col)).select(
+            lazy.filter(pl.col(lt.col) < pl.col(e.col)).select(
                 ROW, field=pl.lit(later), value=pl.col(orig_col(lt)), reason=pl.lit("date_order")
             )
         )
@@ -188,15 +190,17 @@ def validate(
         pl.col(k).is_not_null() for k in keys
     )
     parts.append(
-        checked.filter(duplicate).select(
+        lazy.filter(duplicate).select(
             ROW,
             field=pl.lit("+".join(contract.unique)),
             value=pl.concat_str(keys, separator="+"),
             reason=pl.lit("duplicate_id"),
         )
     )
-    quarantine = pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical").sort(
-        ROW, "field"
+    quarantine = (
+        pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical")
+        .sort(ROW, "field")
+        .collect()
     )
     good = checked.join(quarantine.select(ROW).unique(), on=ROW, how="anti").sort(ROW)
     keep = [ROW, *(f.col for f in contract.fields)]

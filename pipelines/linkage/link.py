@@ -22,7 +22,7 @@ from pipelines.linkage.config import THRESHOLDS, Thresholds
 from pipelines.linkage.graph import components
 from pipelines.linkage.person_keys import assign_keys
 from pipelines.linkage.profiles import HAS_IDENTITY, named_profiles, ndtms_profiles, prepare
-from pipelines.linkage.scoring import score_pairs
+from pipelines.linkage.scoring import score_pairs, scratch_config
 from pipelines.linkage.tables import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,7 @@ def link(
         thresholds.store_floor,
         _prior_scale(models.NAMED, population.num_rows),
         population,
+        scratch_config(con),
     )
     summary.named_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "named", "lk_named_prof", "pid", month)
@@ -264,6 +265,7 @@ def link(
         thresholds.store_floor,
         _prior_scale(models.NDTMS, nd_population.num_rows),
         nd_population,
+        scratch_config(con),
     )
     summary.ndtms_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "ndtms", "lk_nd_prof", "iid", month)

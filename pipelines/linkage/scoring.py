@@ -29,6 +29,16 @@ def _tf_columns(model: dict[str, Any]) -> list[str]:
     )
 
 
+def scratch_config(parent: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The memory limit, threads and spill folder of ``parent`` (the warehouse connection), for
+    Splink's in-memory connection."""
+    names = ("memory_limit", "threads", "temp_directory")
+    values = parent.execute(
+        "select " + ", ".join(f"current_setting('{n}')" for n in names)
+    ).fetchall()[0]
+    return {n: str(v) for n, v in zip(names, values, strict=True) if v not in (None, "")}
+
+
 def score_pairs(
     profiles: pa.Table,
     model: dict[str, Any],
@@ -37,13 +47,15 @@ def score_pairs(
     floor: float,
     prior_scale: float = 1.0,
     population: pa.Table | None = None,
+    config: dict[str, str] | None = None,
 ) -> pa.Table:
     """Pairs (``unique_id_l``, ``unique_id_r``, ``match_probability``) at or above ``floor``.
 
     ``extra`` restricts every blocking rule (e.g. only pairs with a new record); ``prior_scale``
     rescales the trained prior for a population of a different size. ``population`` (default
     ``profiles``) is the table term frequencies are taken from, so scoring a subset of
-    candidates gives the same probabilities as scoring everything.
+    candidates gives the same probabilities as scoring everything. ``config`` is the DuckDB
+    config of Splink's connection (see :func:`scratch_config`).
     """
     empty = pa.table(
         {
@@ -57,7 +69,7 @@ def score_pairs(
     settings = runtime_settings(model, rules, extra)
     prior = settings["probability_two_random_records_match"] * prior_scale
     settings["probability_two_random_records_match"] = min(max(prior, 1e-12), 0.5)
-    con = duckdb.connect()
+    con = duckdb.connect(config=config or {})
     try:
         api = DuckDBAPI(connection=con)
         sdf = api.register(profiles, table_name="lk_input")

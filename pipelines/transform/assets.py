@@ -44,10 +44,14 @@ class OutcomesTranslator(DagsterDbtTranslator):
 def run_vars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict[str, str]:
     """dbt vars for a run: the last month of the run's partition range is the as-of month, and
     ``profiles.yml`` reads the warehouse file from ``warehouse_path`` (absolute: dbt runs in the
-    project folder)."""
+    project folder) and DuckDB's memory limit, threads and spill folder from ``duckdb_*``."""
+    config = warehouse.duckdb_config()
     return {
         "as_of_month": context.partition_key_range.end,
         "warehouse_path": str(warehouse.warehouse_path().resolve()),
+        "duckdb_memory_limit": str(config["memory_limit"]),
+        "duckdb_threads": str(config["threads"]),
+        "duckdb_temp_dir": str(config["temp_directory"]),
     }
 
 
