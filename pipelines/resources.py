@@ -60,6 +60,7 @@ class WarehouseResource(dg.ConfigurableResource):
     memory_limit: str | None = None
     threads: int | None = None
     temp_dir: str | None = None
+    workers: int | None = None
 
     def warehouse_path(self) -> Path:
         return Path(self.warehouse or get_settings().warehouse)
@@ -86,6 +87,10 @@ class WarehouseResource(dg.ConfigurableResource):
             settings.duckdb_threads if self.threads is None else self.threads,
             temp_dir,
         )
+
+    def ingest_workers(self) -> int:
+        """Worker processes preparing ingest files (0 = automatic, 1 = none)."""
+        return get_settings().ingest_workers if self.workers is None else self.workers
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -143,6 +148,7 @@ def resources_for(settings: Settings) -> dict[str, dg.ResourceDefinition]:
         landing_dir=str(settings.landing_dir),
         pseudo_key=settings.pseudo_key,
         memory_limit=settings.duckdb_memory_limit,
+        workers=settings.ingest_workers,
         threads=settings.duckdb_threads,
         temp_dir=str(Path(settings.duckdb_temp_dir).resolve())
         if settings.duckdb_temp_dir

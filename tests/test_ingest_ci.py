@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -16,7 +17,7 @@ from pipelines.contracts.codes import pnc_check_character, pnc_id_is_valid
 from pipelines.contracts.deliveries import CONTRACTS, IDENTITY_TABLES
 from pipelines.ingest.contracts_doc import END, START, render_contracts
 from pipelines.ingest.landing import delivered_files, landing_months
-from pipelines.ingest.materialise import materialise_ingest
+from pipelines.ingest.materialise import failures, materialise_ingest
 from pipelines.ingest.protect import hash_domain
 from pipelines.pseudonymise import keyed_hash, record_key
 from pipelines.settings import get_settings
@@ -319,3 +320,47 @@ def test_contract_tables_in_docs_are_generated_from_the_contracts() -> None:
     text = DOCS.read_text()
     generated = text.split(START, 1)[1].split(END, 1)[0].strip()
     assert generated == render_contracts(), "run `outcomes contracts-doc`"
+
+
+def _digests(warehouse: Path) -> list[list[tuple]]:
+    """Row count and order-free hash of every ingest table (manifest without load times)."""
+    tables = ["ops.quarantine", "identity.person_records", *(f"raw.{t}" for t in CONTRACTS)]
+    manifest = "(SELECT * EXCLUDE (loaded_at) FROM ops.manifest)"
+    return [
+        query(warehouse, f"SELECT count(*), sum(hash(t)) FROM {t} t") for t in [manifest, *tables]
+    ]
+
+
+def test_worker_processes_load_exactly_what_one_process_loads(
+    ingested, landing, months, tmp_path: Path
+) -> None:
+    _, serial = ingested  # the ci preset is small: loaded in the run's process
+    parallel = tmp_path / "parallel.duckdb"
+    result = materialise_ingest(months, landing_dir=landing, warehouse=parallel, workers=2)
+    assert result.success
+    assert _digests(parallel) == _digests(serial)
+
+
+def test_worker_processes_stop_at_a_rejected_file(landing, months, tmp_path: Path) -> None:
+    """A bad file in the second month: the first is loaded, the bad month recorded as
+    rejected, later months (already being prepared by workers) stay unloaded."""
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    (bad,) = delivered_files(copy, CONTRACTS["dir_release"], months[1])
+    bad.write_bytes(b"")
+    warehouse = tmp_path / "w.duckdb"
+    result = materialise_ingest(
+        months, landing_dir=copy, warehouse=warehouse, tables=["dir_release"], workers=2
+    )
+    assert not result.success
+    rel = bad.relative_to(copy).as_posix()
+    assert failures(result) == [f"dir_release {months[1]}: {rel}: empty file (0 bytes)"]
+    assert query(warehouse, "SELECT DISTINCT _delivery_month FROM raw.dir_release") == [
+        (months[0],)
+    ]
+    statuses = query(
+        warehouse,
+        "SELECT delivery_month, status FROM ops.manifest WHERE table_name = "
+        "'dir_release' ORDER BY ALL",
+    )
+    assert statuses == [(months[0], "loaded"), (months[1], "rejected")]

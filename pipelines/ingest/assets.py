@@ -6,9 +6,9 @@ import dagster as dg
 
 from pipelines.contracts.deliveries import CONTRACTS, Contract
 from pipelines.ingest.delivery_checks import check_specs, evaluate
-from pipelines.ingest.load import ensure_tables, load_month
+from pipelines.ingest.load import ensure_tables
 from pipelines.ingest.messages import FileFault
-from pipelines.ingest.protect import KeyedHasher
+from pipelines.ingest.workers import load_months, worker_count
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 
@@ -31,26 +31,30 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         months = sorted(context.partition_keys)
-        landing, hasher = warehouse.landing_path(), KeyedHasher(warehouse.key())
+        landing, key = warehouse.landing_path(), warehouse.key()
+        workers = worker_count(warehouse.ingest_workers(), contract, landing, months)
         outcomes = []
         with warehouse.connect() as con:
             # fewer checkpoints than every 16 MB of WAL
             con.execute("SET checkpoint_threshold = '256MB'")
             ensure_tables(con, list(CONTRACTS.values()))
-            for month in months:
+            loading = load_months(con, contract, landing, months, key, workers)
+            while True:
                 try:
-                    outcome = load_month(con, contract, landing, month, hasher)
+                    outcome = next(loading, None)
                 except FileFault as fault:
                     raise dg.Failure(
-                        description=f"{contract.table} {month}: {fault}",
+                        description=f"{contract.table} {fault.month}: {fault}",
                         metadata={"file": fault.path, "fault": fault.fault},
                     ) from fault
+                if outcome is None:
+                    break
                 outcomes.append(outcome)
                 files = outcome.files
                 context.log.info(
                     "%s %s: %s (%d read, %d loaded, %d quarantined)",
                     contract.table,
-                    month,
+                    outcome.month,
                     outcome.status,
                     sum(f.rows_read for f in files),
                     sum(f.rows_loaded for f in files),

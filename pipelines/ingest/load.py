@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,31 +190,87 @@ def _reject(con, c: Contract, month: str, outcome: FileOutcome) -> None:
     con.execute("COMMIT")
 
 
-def _read_and_validate(path: Path, c: Contract, month: str, hasher: KeyedHasher):
-    """Read and validate one file; an unexpected error becomes a :class:`FileFault` naming
-    only its type (a library's message can quote delivered values)."""
+@dataclass
+class PreparedFile:
+    """One file read, validated and shaped for the warehouse (no warehouse needed to make it,
+    so it can be made in a worker process); ``fault`` set instead when the file is rejected."""
+
+    rows_read: int = 0
+    rows_quarantined: int = 0
+    unexpected_columns: list[str] = field(default_factory=list)
+    raw: pl.DataFrame | None = None
+    identity: pl.DataFrame | None = None
+    quarantine: pl.DataFrame | None = None
+    fault: str | None = None
+
+
+def prepare_file(path: Path, rel: str, c: Contract, month: str, hasher: KeyedHasher):
+    """Read, validate and shape one file; an unexpected error becomes a fault naming only its
+    type (a library's message can quote delivered values)."""
     try:
         read = read_file(path, c)
         checked = validate(read.frame, c, month, read.rejected, read.control_free)
-        return read, with_record_key(checked, c, hasher)
-    except FileFault:
-        raise
+        checked = with_record_key(checked, c, hasher)
+    except FileFault as fault:
+        return PreparedFile(fault=fault.fault)
     except Exception as exc:
-        fault = f"internal error {type(exc).__name__} while reading (message withheld)"
-        raise FileFault(path, fault) from None
+        return PreparedFile(
+            fault=f"internal error {type(exc).__name__} while reading (message withheld)"
+        )
+    quarantine = shown_values(checked.quarantine, c, hasher).select(
+        source=pl.lit(c.source),
+        table_name=pl.lit(c.table),
+        file=pl.lit(rel),
+        row_number=pl.col(ROW),
+        field=pl.col("field"),
+        value=pl.col("value"),
+        reason=pl.col("reason"),
+        delivery_month=pl.lit(month),
+    )
+    return PreparedFile(
+        rows_read=checked.rows_read,
+        rows_quarantined=checked.rows_quarantined,
+        unexpected_columns=read.unexpected_columns,
+        raw=to_raw(checked, c, hasher, month, rel),
+        identity=to_identity(checked, c, month, rel) if c.identity else None,
+        quarantine=quarantine,
+    )
 
 
-def load_month(
-    con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str, hasher: KeyedHasher
-) -> MonthOutcome:
-    """Load (or skip) one table's delivery for ``month``; raise :class:`FileFault` on a bad file."""
+@dataclass
+class MonthPlan:
+    """Files of one table and month to load: (path, path relative to landing, SHA-256)."""
+
+    table: str
+    month: str
+    files: list[tuple[Path, str, str]]
+
+
+def plan_month(
+    con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str
+) -> MonthPlan | MonthOutcome:
+    """What loading ``month`` needs: a :class:`MonthPlan`, or the outcome when there is nothing
+    to read (``missing``, or ``skipped``: every file unchanged since loaded)."""
     record_unrecognised(con, c, landing, month)
     files = delivered_files(landing, c, month)
     if not files:
         return MonthOutcome(c.table, month, "missing")
-    current = {p.relative_to(landing).as_posix(): sha256_of(p) for p in files}
-    if _unchanged(con, c, month, current):
+    planned = [(p, p.relative_to(landing).as_posix(), sha256_of(p)) for p in files]
+    if _unchanged(con, c, month, {rel: sha for _, rel, sha in planned}):
         return MonthOutcome(c.table, month, "skipped")
+    return MonthPlan(c.table, month, planned)
+
+
+def write_month(
+    con: duckdb.DuckDBPyConnection,
+    c: Contract,
+    plan: MonthPlan,
+    prepare: Callable[[Path, str], PreparedFile],
+) -> MonthOutcome:
+    """Load a planned month in one transaction; ``prepare(path, rel)`` gives each file's
+    :class:`PreparedFile` (asked only for files not byte-identical to one already loaded).
+    Raises :class:`FileFault` (after recording it) on a rejected file."""
+    month = plan.month
     loaded_elsewhere = dict(
         con.execute(
             "SELECT sha256, min(path) FROM ops.manifest WHERE table_name = ? "
@@ -222,51 +279,42 @@ def load_month(
         ).fetchall()
     )
     outcomes: list[FileOutcome] = []
-    raws: list[pl.DataFrame] = []
-    identities: list[pl.DataFrame] = []
-    quarantines: list[pl.DataFrame] = []
-    for path in files:
-        rel, sha = (
-            path.relative_to(landing).as_posix(),
-            current[path.relative_to(landing).as_posix()],
-        )
+    prepared: list[PreparedFile] = []
+    for path, rel, sha in plan.files:
         outcome = FileOutcome(rel, sha, path.stat().st_size, "loaded")
         outcomes.append(outcome)
         if sha in loaded_elsewhere:
             outcome.status, outcome.duplicate_of = "duplicate", loaded_elsewhere[sha]
             log.warning("%s is byte-identical to %s: skipped", rel, outcome.duplicate_of)
             continue
-        try:
-            read, checked = _read_and_validate(path, c, month, hasher)
-        except FileFault as fault:
-            outcome.status, outcome.error = "rejected", fault.fault
+        done = prepare(path, rel)
+        if done.fault is not None:
+            outcome.status, outcome.error = "rejected", done.fault
             _reject(con, c, month, outcome)
-            raise FileFault(rel, fault.fault) from None
+            fault = FileFault(rel, done.fault)
+            fault.month = month
+            raise fault
         loaded_elsewhere[sha] = rel
-        outcome.rows_read = checked.rows_read
-        outcome.rows_loaded = checked.rows.height
-        outcome.rows_quarantined = checked.rows_quarantined
-        outcome.unexpected_columns = read.unexpected_columns
-        raws.append(to_raw(checked, c, hasher, month, rel))
-        if c.identity:
-            identities.append(to_identity(checked, c, month, rel))
-        quarantines.append(
-            shown_values(checked.quarantine, c, hasher).select(
-                source=pl.lit(c.source),
-                table_name=pl.lit(c.table),
-                file=pl.lit(rel),
-                row_number=pl.col(ROW),
-                field=pl.col("field"),
-                value=pl.col("value"),
-                reason=pl.col("reason"),
-                delivery_month=pl.lit(month),
-            )
-        )
-    _replace_month(con, c, month, outcomes, raws, identities, quarantines)
+        outcome.rows_read = done.rows_read
+        outcome.rows_loaded = done.raw.height
+        outcome.rows_quarantined = done.rows_quarantined
+        outcome.unexpected_columns = done.unexpected_columns
+        prepared.append(done)
+    _replace_month(con, c, month, outcomes, prepared)
     return MonthOutcome(c.table, month, "loaded", outcomes)
 
 
-def _replace_month(con, c, month, outcomes, raws, identities, quarantines) -> None:
+def load_month(
+    con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str, hasher: KeyedHasher
+) -> MonthOutcome:
+    """Load (or skip) one table's delivery for ``month``; raise :class:`FileFault` on a bad file."""
+    plan = plan_month(con, c, landing, month)
+    if isinstance(plan, MonthOutcome):
+        return plan
+    return write_month(con, c, plan, lambda path, rel: prepare_file(path, rel, c, month, hasher))
+
+
+def _replace_month(con, c, month, outcomes, prepared: list[PreparedFile]) -> None:
     # rows of a month exist only with a 'loaded' manifest row (same transaction): a first
     # load skips scanning the big tables for rows to delete
     loaded_before = con.execute(
@@ -291,13 +339,13 @@ def _replace_month(con, c, month, outcomes, raws, identities, quarantines) -> No
             "DELETE FROM ops.manifest WHERE table_name = ? AND delivery_month = ?",
             [c.table, month],
         )
-        for target, frames in (
-            (f"raw.{c.table}", raws),
-            ("identity.person_records", identities),
-            ("ops.quarantine", quarantines),
+        for target, part in (
+            (f"raw.{c.table}", "raw"),
+            ("identity.person_records", "identity"),
+            ("ops.quarantine", "quarantine"),
         ):
-            for frame in frames:
-                if frame.height:
+            for frame in (getattr(done, part) for done in prepared):
+                if frame is not None and frame.height:
                     # string views as polars holds them: no copy into large strings
                     rows = frame.to_arrow(compat_level=pl.CompatLevel.newest())
                     con.register("_ingest_rows", rows)

@@ -28,18 +28,21 @@ def materialise_ingest(
     warehouse: Path | str | None = None,
     pseudo_key: str | None = None,
     tables: list[str] | None = None,
+    workers: int | None = None,
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = False,
     log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
     """Materialise ingest for the range ``months[0]..months[-1]`` in one in-process run.
 
-    Unset paths and key come from settings (``OUTCOMES_*``) at run time.
+    Unset paths, key and ``workers`` (ingest worker processes) come from settings
+    (``OUTCOMES_*``) at run time.
     """
     resource = WarehouseResource(
         warehouse=str(warehouse) if warehouse else None,
         landing_dir=str(landing_dir) if landing_dir else None,
         pseudo_key=pseudo_key,
+        workers=workers,
     )
     months = sorted(months)
     tags = {

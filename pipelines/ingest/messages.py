@@ -44,8 +44,11 @@ class _Hasher(Protocol):
 class FileFault(Exception):
     """A delivered file that cannot be loaded at all: ``<file>: [<place>: ]<fault>``.
 
-    ``fault`` is worded here from fixed text, counts, positions and contract names only.
+    ``fault`` is worded here from fixed text, counts, positions and contract names only;
+    ``month`` is the delivery month being loaded, when known.
     """
+
+    month: str = ""
 
     def __init__(self, path: Path | str, fault: str, **where) -> None:
         self.path = str(path)

@@ -1,0 +1,100 @@
+"""Load a table's months with files read, validated and hashed in worker processes.
+
+Reading, validating and keyed hashing are Python- and polars-bound and need no warehouse, so
+worker processes prepare the next months while the run's process writes the current one (the
+only DuckDB writer). Months are planned, written and committed in order, exactly as one
+process would: a rejected file stops the table at its month, later months stay untouched.
+Small deliveries are loaded in the run's process (starting workers costs about a second).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts.deliveries import Contract
+from pipelines.ingest.landing import delivered_files
+from pipelines.ingest.load import MonthOutcome, MonthPlan, plan_month, prepare_file, write_month
+from pipelines.ingest.protect import KeyedHasher
+
+#: Deliveries of a table smaller than this (bytes, over the run's months) load in-process.
+PARALLEL_MIN_BYTES = 64 * 2**20
+#: Months prepared ahead of the one being written, per worker.
+AHEAD_PER_WORKER = 2
+
+_hasher: KeyedHasher | None = None
+
+
+def _start_worker(key: str) -> None:
+    global _hasher
+    _hasher = KeyedHasher(key)
+
+
+def _prepare(path: str, rel: str, c: Contract, month: str):
+    return prepare_file(Path(path), rel, c, month, _hasher)
+
+
+def worker_count(requested: int, c: Contract, landing: Path, months: list[str]) -> int:
+    """Workers for this table: ``requested`` when set (1 = none), else one per usable core
+    when the table's deliveries over ``months`` exceed :data:`PARALLEL_MIN_BYTES`."""
+    if requested:
+        return requested
+    size = sum(p.stat().st_size for m in months for p in delivered_files(landing, c, m))
+    return len(os.sched_getaffinity(0)) if size >= PARALLEL_MIN_BYTES else 1
+
+
+def load_months(
+    con: duckdb.DuckDBPyConnection,
+    c: Contract,
+    landing: Path,
+    months: list[str],
+    key: str,
+    workers: int = 1,
+) -> Iterator[MonthOutcome]:
+    """Load (or skip) ``months`` of ``c`` in order, yielding each month's outcome once it is
+    committed; raises :class:`~pipelines.ingest.messages.FileFault` at a rejected file."""
+    if workers <= 1:
+        hasher = KeyedHasher(key)
+        for month in months:
+            plan = plan_month(con, c, landing, month)
+            if isinstance(plan, MonthOutcome):
+                yield plan
+                continue
+            yield write_month(
+                con, c, plan, lambda path, rel, m=month: prepare_file(path, rel, c, m, hasher)
+            )
+        return
+    context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(key,)
+    ) as pool:
+        try:
+            pending: deque[tuple[MonthPlan | MonthOutcome, dict[str, Future]]] = deque()
+            for month in months:
+                plan = plan_month(con, c, landing, month)
+                futures = {}
+                if isinstance(plan, MonthPlan):
+                    futures = {
+                        rel: pool.submit(_prepare, str(path), rel, c, month)
+                        for path, rel, _ in plan.files
+                    }
+                pending.append((plan, futures))
+                if len(pending) > workers * AHEAD_PER_WORKER:
+                    yield _finish(con, c, *pending.popleft())
+            while pending:
+                yield _finish(con, c, *pending.popleft())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _finish(con, c: Contract, plan: MonthPlan | MonthOutcome, futures: dict[str, Future]):
+    if isinstance(plan, MonthOutcome):
+        return plan
+    return write_month(con, c, plan, lambda _path, rel: futures[rel].result())
