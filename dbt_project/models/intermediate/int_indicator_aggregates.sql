@@ -1,9 +1,11 @@
 -- Indicator cells summed for every geography (per the catalogue's geography_types) and breakdown
 -- (per its breakdowns), plus the equality-of-access ratio derived from the access rate.
-{%- set geographies = [('england', "'E92000001'"), ('region', 'region_code'),
-    ('local_authority', 'la_code'), ('prison', 'prison_code')] %}
-{%- set breakdowns = [('none', "'All'"), ('sex', 'sex'), ('ethnic_group', 'ethnic_group'),
-    ('age_band', 'age_band')] %}
+{#- (geography_type, its code column) and (breakdown, its column): every combination is one
+    grouping set of a single pass over the cells. -#}
+{%- set geographies = [('region', 'region_code'), ('local_authority', 'la_code'),
+    ('prison', 'prison_code')] %}
+{%- set breakdowns = [('sex', 'sex'), ('ethnic_group', 'ethnic_group'), ('age_band', 'age_band')] %}
+{%- set cell_keys = 'indicator_id, is_median, period_type, period, start_index, end_index' %}
 with catalogue as (
     select
         indicator_id,
@@ -13,41 +15,54 @@ with catalogue as (
 ),
 
 grouped as (
-    {% for geography_type, geography_column in geographies -%}
-        {%- set outer = loop -%}
-        {%- for breakdown, breakdown_column in breakdowns -%}
-            {%- set middle = loop -%}
-            {%- for median in [false, true] %}
-                select
-                    indicator_id,
-                    period_type,
-                    period,
-                    start_index,
-                    end_index,
-                    '{{ geography_type }}' as geography_type,
-                    {{ geography_column }} as geography_code,
-                    '{{ breakdown }}' as breakdown,
-                    {{ breakdown_column }} as breakdown_value,
-                    sum(num) as numerator,
-                    sum(den) as denominator,
-                    sum(num_sq) as numerator_squares,
-                    {% if median -%}
-                        percentile_cont(0.5) within group (order by measure)
-                    {%- else -%}
-                        cast(null as double)
-                    {%- endif %} as median_value,
-                    sum(unit_count) as unit_count
-                from {{ ref('int_indicator_cells') }}
-                where
-                    is_median = {{ 'true' if median else 'false' }}
-                    and {{ geography_column }} is not null
-                group by
-                    indicator_id, period_type, period, start_index, end_index,
-                    {{ geography_column }}, {{ breakdown_column }}
-                {% if not (outer.last and middle.last and loop.last) %}union all{% endif %}
+    select
+        indicator_id,
+        period_type,
+        period,
+        start_index,
+        end_index,
+        case
+            {%- for geography_type, column in geographies %}
+                when grouping({{ column }}) = 0 then '{{ geography_type }}'
+            {%- endfor %}
+            else 'england'
+        end as geography_type,
+        case
+            {%- for _, column in geographies %}
+                when grouping({{ column }}) = 0 then {{ column }}
+            {%- endfor %}
+            else 'E92000001'
+        end as geography_code,
+        case
+            {%- for breakdown, column in breakdowns %}
+                when grouping({{ column }}) = 0 then '{{ breakdown }}'
+            {%- endfor %}
+            else 'none'
+        end as breakdown,
+        case
+            {%- for _, column in breakdowns %}
+                when grouping({{ column }}) = 0 then {{ column }}
+            {%- endfor %}
+            else 'All'
+        end as breakdown_value,
+        sum(num) as numerator,
+        sum(den) as denominator,
+        sum(num_sq) as numerator_squares,
+        quantile_cont(measure, 0.5) filter (where is_median) as median_value,
+        sum(unit_count) as unit_count
+    from {{ ref('int_indicator_cells') }}
+    -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
+    group by grouping sets (  -- noqa: PRS
+        {%- for _, geography in [(none, none)] + geographies %}
+            {%- set outer = loop %}
+            {%- for _, breakdown in [(none, none)] + breakdowns %}
+                ({{ cell_keys }}
+                {%- if geography %}, {{ geography }}{% endif %}
+                {%- if breakdown %}, {{ breakdown }}{% endif %})
+                {%- if not (outer.last and loop.last) %},{% endif %}
             {%- endfor %}
         {%- endfor %}
-    {%- endfor %}
+    )
 ),
 
 aggregated as (
@@ -58,6 +73,7 @@ aggregated as (
             grouped.indicator_id = catalogue.indicator_id
             and position(grouped.geography_type in catalogue.geography_types) > 0
             and position(grouped.breakdown in catalogue.breakdowns) > 0
+    where grouped.geography_code is not null
 ),
 
 access as (
