@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults lint format bench bench-synth bench-ingest bench-link serve clean browser
+.PHONY: run test test-faults lint format bench bench-scaling bench-synth bench-ingest bench-link serve \
+	clean browser
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +44,13 @@ format: $(STAMP)
 	$(BIN)/ruff format pipelines tests scripts
 	$(BIN)/ruff check --fix pipelines tests scripts
 
-bench: bench-synth bench-ingest bench-link
+# End to end (docs/benchmarks.md): national preset, full build + one new month, 3 repeats.
+# Needs an otherwise idle machine; results in bench/results.json (committed) and the docs.
+bench: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m scripts.bench_pipeline
+
+bench-scaling: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m scripts.bench_pipeline --scaling 0.25,0.5,1,2 --repeats 1
 
 bench-synth: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m scripts.bench_synth

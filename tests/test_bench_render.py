@@ -1,0 +1,96 @@
+"""The end-to-end benchmark's bookkeeping: step keys to stages, stage windows, the docs table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.bench_render import BENCH, NOT_MEASURED, SCALING, render_doc, render_main
+from scripts.bench_stages import OTHER, UNMAPPED, median_run, stage_figures, stage_of
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+
+#: Step keys of a real `outcomes run` (ci preset), as the Dagster event log names them.
+REAL_STEPS = {
+    "raw__pnc_person": "ingest",
+    "raw__dir_triage": "ingest",
+    "raw__rmdt_test": "ingest",
+    "raw__pnc_person_gx_raw": "raw checks",
+    "raw__rmdt_test_gx_raw": "raw checks",
+    "linkage__spine": "linkage",
+    "linkage__spine_gx_spine": "linkage",
+    "outcome_model": "dbt",
+    "fct_indicators_gx_indicator_coverage": "gate",
+    "fct_indicators_gx_indicators": "gate",
+    "publication__release": "publication",
+    "publication__analyst_snapshot": "snapshot",
+    "something_new": UNMAPPED,
+}
+
+
+@pytest.mark.parametrize(("step", "stage"), REAL_STEPS.items())
+def test_step_keys_map_to_stages(step: str, stage: str) -> None:
+    assert stage_of(step) == stage
+
+
+def test_stage_windows_union_overlaps_and_leave_the_rest_to_startup() -> None:
+    # command 0..20 s; two ingest steps overlapping (2..6, 4..8), dbt 10..15
+    steps = {
+        "raw__pnc_person": (2.0, 6.0),
+        "raw__dir_triage": (4.0, 8.0),
+        "outcome_model": (10, 15),
+    }
+    samples = [(t * 0.5, 100.0 + (900.0 if 22 <= t <= 28 else 0.0)) for t in range(41)]
+    stages = stage_figures(steps, samples, 0.0, 20.0)
+    assert stages["ingest"]["seconds"] == pytest.approx(6.0)
+    assert stages["ingest"]["window"] == [2.0, 8.0]
+    assert stages["dbt"]["peak_mb"] == pytest.approx(1000.0)
+    assert stages["ingest"]["peak_mb"] == pytest.approx(100.0)
+    assert stages[OTHER]["seconds"] == pytest.approx(20.0 - 6.0 - 5.0)
+
+
+def _run(wall: float, peak: float) -> dict:
+    return {
+        "wall_s": wall,
+        "peak_mb": peak,
+        "rows_read": 1000,
+        "stages": {"ingest": {"seconds": wall / 2, "peak_mb": peak}, OTHER: {"seconds": 1.0}},
+    }
+
+
+def test_rendered_table_and_goals() -> None:
+    full = median_run([_run(500.0, 4000.0), _run(700.0, 5000.0), _run(550.0, 7000.0)])
+    new = median_run([_run(40.0, 1000.0)])
+    entry = {
+        "label": "national",
+        "preset": "national",
+        "people": 1_000_000,
+        "seed": 1,
+        "months": ["2020-01", "2020-02"],
+        "commit": "abc1234",
+        "date": "2026-12-02 06:00 UTC",
+        "machine": {"cpus": 2, "ram_gb": 24.0, "load_before": 0.5},
+        "synth": {"seconds": 60.0, "peak_mb": 2000.0},
+        "floor": {
+            "full": {"seconds": 11.0, "rows": 1000, "files": 10},
+            "new_month": {"seconds": 1.0, "rows": 50, "files": 10},
+        },
+        "median": {"full": full, "new_month": new},
+    }
+    text = render_main(entry)
+    assert "| ingest | 275 s | 5.24 GB | 4 | 25.0× | 20.0 s | 1.05 GB |" in text
+    assert "| full build ≤ 10 min | 550 s (median) | **pass** |" in text
+    # the memory goal is judged on the highest repeat (7000 MiB = 7.34 GB)
+    assert "| full build peak ≤ 6 GB | 7.34 GB (highest repeat) | **FAIL** |" in text
+    assert "| new month ≤ 10% of full | 40.0 s = 7.3% | **pass** |" in text
+
+
+def test_render_doc_fills_the_markers_of_the_committed_page(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    render_doc(doc, DOC, {}, "national", "national")
+    text = doc.read_text()
+    assert text == DOC.read_text()  # nothing measured: the committed page is what it renders
+    for start, end in (BENCH, SCALING):
+        assert text.index(start) < text.index(end)
+    assert NOT_MEASURED in text
