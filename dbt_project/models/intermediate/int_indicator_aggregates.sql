@@ -6,7 +6,16 @@
     ('prison', 'prison_code')] %}
 {%- set breakdowns = [('sex', 'sex'), ('ethnic_group', 'ethnic_group'), ('age_band', 'age_band')] %}
 {%- set cell_keys = 'indicator_id, is_median, period_type, period, start_index, end_index' %}
-with catalogue as (
+-- a median cell stands for unit_count units with the same measure: one copy each for the median
+with cells as (
+    select
+        c.*,
+        copies.copy
+    from {{ ref('int_indicator_cells') }} as c,
+        range(case when c.is_median then c.unit_count else 1 end) as copies (copy)
+),
+
+catalogue as (
     select
         indicator_id,
         geography_types,
@@ -45,12 +54,12 @@ grouped as (
             {%- endfor %}
             else 'All'
         end as breakdown_value,
-        sum(num) as numerator,
-        sum(den) as denominator,
-        sum(num_sq) as numerator_squares,
+        sum(num) filter (where copy = 0) as numerator,
+        sum(den) filter (where copy = 0) as denominator,
+        sum(num_sq) filter (where copy = 0) as numerator_squares,
         quantile_cont(measure, 0.5) filter (where is_median) as median_value,
-        sum(unit_count) as unit_count
-    from {{ ref('int_indicator_cells') }}
+        sum(unit_count) filter (where copy = 0) as unit_count
+    from cells
     -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
     group by grouping sets (  -- noqa: PRS
         {%- for _, geography in [(none, none)] + geographies %}

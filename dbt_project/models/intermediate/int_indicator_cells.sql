@@ -1,6 +1,8 @@
 -- Indicator units pre-aggregated by every attribute the marts break down by (indicator, period,
--- prison, local authority, region, sex, ethnic group, age band). Units of median indicators stay
--- one per row (a median cannot be pre-aggregated).
+-- prison, local authority, region, sex, ethnic group, age band) in one pass over the unit views
+-- (never written out: at national scale they are ~190M rows). Units of median indicators are
+-- grouped by their measure too, unit_count saying how many units share it, so the exact median
+-- can still be taken (int_indicator_aggregates expands them).
 {%- set cell_keys = ['indicator_id', 'period_type', 'period', 'start_index', 'end_index', 'prison_code',
     'la_code', 'region_code', 'sex', 'ethnic_group', 'age_band'] %}
 with units as (
@@ -13,27 +15,23 @@ with units as (
 medians as (
     select indicator_id from {{ ref('indicator_catalogue') }}
     where unit = 'median_days'
+),
+
+flagged as (
+    select
+        units.*,
+        medians.indicator_id is not null as is_median
+    from units
+    left join medians on units.indicator_id = medians.indicator_id
 )
 
 select
     {{ cell_keys | join(', ') }},
-    false as is_median,
-    cast(null as double) as measure,
+    is_median,
+    case when is_median then measure end as measure,
     sum(num) as num,
     sum(den) as den,
     sum(num_sq) as num_sq,
     count(*) as unit_count
-from units
-where indicator_id not in (select medians.indicator_id from medians)
-group by {{ cell_keys | join(', ') }}
-union all
-select
-    {{ cell_keys | join(', ') }},
-    true as is_median,
-    measure,
-    num,
-    den,
-    num_sq,
-    1 as unit_count
-from units
-where indicator_id in (select medians.indicator_id from medians)
+from flagged
+group by {{ cell_keys | join(', ') }}, is_median, case when is_median then measure end

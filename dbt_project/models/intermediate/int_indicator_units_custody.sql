@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Indicator units from DIR custody triage: care-planned interventions for people with a need
 -- (sub-outcome 1) and treatment access with need (sub-outcome 3).
 with with_need as (

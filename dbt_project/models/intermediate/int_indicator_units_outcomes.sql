@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Indicator units from change over time: TOP start -> review (sub-outcomes 1, 6, 10, 13) and
 -- OASys first -> next assessment (sub-outcomes 6, 10, 13).
 with tops as (

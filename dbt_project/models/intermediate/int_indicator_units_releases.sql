@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Indicator units from releases (sub-outcomes 4, 5 and 8): one index release per person per
 -- period (the first in the period), adults released to the community, deportations excluded.
 {%- set care_columns = ['engaged_within_window', 'exclusion_reason', 'died_within_28_days',

@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Indicator units from rMDT random tests (sub-outcome 2), one per test.
 with base as (
     {{ units_in_periods(ref('int_rmdt_tests'), 'test_month_index',

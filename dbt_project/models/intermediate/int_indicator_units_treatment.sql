@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 -- Indicator units from NDTMS community treatment (sub-outcomes 7, 9, 11, 12).
 with periods as (
     select
