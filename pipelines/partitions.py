@@ -8,3 +8,7 @@ MONTHLY = dg.MonthlyPartitionsDefinition(start_date="2020-01", end_offset=0, fmt
 
 #: Backfill policy for every asset: a range of months runs as one run.
 SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+#: Run tag naming the months of an ``outcomes run`` (``YYYY-MM..YYYY-MM``) on both of its Dagster
+#: runs (ingest over the range, then the rest for the last month).
+RUN_MONTHS_TAG = "outcomes/run_months"

@@ -95,30 +95,39 @@ def tail(path: Path, lines: int = 60) -> str:
     return "\n".join(text[-lines:])
 
 
-def step_intervals(dagster_home: Path) -> tuple[str, dict[str, tuple[float, float]]]:
-    """The latest run in a local Dagster instance: its status and, per step key, the epoch
-    times of STEP_START and of its STEP_SUCCESS / STEP_FAILURE."""
+def step_intervals(
+    dagster_home: Path, since: float = 0.0
+) -> tuple[str, dict[str, tuple[float, float]]]:
+    """The runs started at or after ``since`` (epoch seconds) in a local Dagster instance (an
+    ``outcomes run`` makes two: ingest, then the rest): the worst status and, per step key, the
+    epoch times of STEP_START and of its STEP_SUCCESS / STEP_FAILURE."""
     import dagster as dg
 
     ends = {dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
     instance = dg.DagsterInstance.local_temp(str(dagster_home.resolve()))
     try:
-        runs = instance.get_runs(limit=1)
+        runs = [
+            r.dagster_run
+            for r in instance.get_run_records(limit=20)
+            if r.create_timestamp.timestamp() >= since - 1
+        ]
         if not runs:
             raise RuntimeError(f"no Dagster run under {dagster_home}")
-        run = runs[0]
-        records = instance.get_records_for_run(
-            run.run_id, of_type={dg.DagsterEventType.STEP_START, *ends}, limit=100_000
-        ).records
+        statuses = {run.status.value for run in runs}
+        status = "SUCCESS" if statuses == {"SUCCESS"} else ",".join(sorted(statuses))
         starts: dict[str, float] = {}
         steps: dict[str, tuple[float, float]] = {}
-        for record in records:
-            entry = record.event_log_entry
-            if entry.dagster_event_type == dg.DagsterEventType.STEP_START:
-                starts[entry.step_key] = entry.timestamp
-            elif entry.step_key in starts:
-                steps[entry.step_key] = (starts[entry.step_key], entry.timestamp)
-        return run.status.value, steps
+        for run in runs:
+            records = instance.get_records_for_run(
+                run.run_id, of_type={dg.DagsterEventType.STEP_START, *ends}, limit=100_000
+            ).records
+            for record in records:
+                entry = record.event_log_entry
+                if entry.dagster_event_type == dg.DagsterEventType.STEP_START:
+                    starts[entry.step_key] = entry.timestamp
+                elif entry.step_key in starts:
+                    steps[entry.step_key] = (starts[entry.step_key], entry.timestamp)
+        return status, steps
     finally:
         instance.dispose()
 

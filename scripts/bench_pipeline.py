@@ -140,7 +140,7 @@ def measured_run(run_dir: Path, months: list[str], month_arg: str | None, log_pa
     what = " ".join(cmd[-3:] if month_arg else cmd[-1:])
     log.info("running `outcomes %s` (log %s)", what, log_path)
     measured = checked(run_measured(cmd, env, log_path), f"outcomes {what}", log_path)
-    status, steps = step_intervals(run_dir / "dagster_home")
+    status, steps = step_intervals(run_dir / "dagster_home", measured.started)
     stages = stage_figures(steps, measured.samples, measured.started, measured.ended)
     if UNMAPPED in stages:
         unknown = sorted(k for k in steps if k not in stages)

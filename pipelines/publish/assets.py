@@ -15,7 +15,7 @@ from pipelines.asset_keys import (
     SNAPSHOT_KEY,
 )
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
-from pipelines.partitions import MONTHLY, SINGLE_RUN
+from pipelines.partitions import MONTHLY, RUN_MONTHS_TAG, SINGLE_RUN
 from pipelines.publish.release import METADATA, ReleaseInputs, publish_release
 from pipelines.publish.scope import SCOPE_PATH, SLICE, load_scope, resolve_scope
 from pipelines.publish.snapshot import refresh_snapshot
@@ -139,7 +139,8 @@ def release(
     slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
     with warehouse.connect() as con:
         indicators, geography, manifest = warehouse_frames(con, slices)
-    months = sorted(context.partition_keys)
+    keys = sorted(context.partition_keys)
+    months = context.run.tags.get(RUN_MONTHS_TAG, f"{keys[0]}..{keys[-1]}").split("..")
     inputs = ReleaseInputs(
         month=month,
         indicators=indicators,

@@ -54,9 +54,9 @@ grouped as (
             {%- endfor %}
             else 'All'
         end as breakdown_value,
-        sum(num) filter (where copy = 0) as numerator,
-        sum(den) filter (where copy = 0) as denominator,
-        sum(num_sq) filter (where copy = 0) as numerator_squares,
+        cast(sum(num) filter (where copy = 0) as double) as numerator,
+        cast(sum(den) filter (where copy = 0) as double) as denominator,
+        cast(sum(num_sq) filter (where copy = 0) as double) as numerator_squares,
         quantile_cont(measure, 0.5) filter (where is_median) as median_value,
         sum(unit_count) filter (where copy = 0) as unit_count
     from cells

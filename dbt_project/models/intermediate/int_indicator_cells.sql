@@ -2,7 +2,8 @@
 -- prison, local authority, region, sex, ethnic group, age band) in one pass over the unit views
 -- (never written out: at national scale they are ~190M rows). Units of median indicators are
 -- grouped by their measure too, unit_count saying how many units share it, so the exact median
--- can still be taken (int_indicator_aggregates expands them).
+-- can still be taken (int_indicator_aggregates expands them). Sums are exact decimals, so a
+-- rebuild gives the same values to the last bit.
 {%- set cell_keys = ['indicator_id', 'period_type', 'period', 'start_index', 'end_index', 'prison_code',
     'la_code', 'region_code', 'sex', 'ethnic_group', 'age_band'] %}
 with units as (
@@ -29,9 +30,10 @@ select
     {{ cell_keys | join(', ') }},
     is_median,
     case when is_median then measure end as measure,
-    sum(num) as num,
-    sum(den) as den,
-    sum(num_sq) as num_sq,
+    {#- exact decimal sums: DuckDB's parallel sum of doubles varies in the last bit from run to run #}
+    sum(cast(num as decimal(38, 18))) as num,
+    sum(cast(den as decimal(38, 18))) as den,
+    sum(cast(num_sq as decimal(38, 18))) as num_sq,
     count(*) as unit_count
 from flagged
 group by {{ cell_keys | join(', ') }}, is_median, case when is_median then measure end
