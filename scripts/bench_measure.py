@@ -149,14 +149,19 @@ def _duckdb_count(con, path: Path, contract) -> int:
     if contract.fmt == "jsonl":
         sql = "SELECT count(*) FROM read_json(?, format = 'newline_delimited')"
         return con.execute(sql, [str(path)]).fetchall()[0][0]
-    # DuckDB's CSV reader knows utf-8, utf-16 and latin-1 natively (cp1252 needs the
-    # `encodings` extension, a download): a single-byte file is counted as latin-1.
-    encoding = "utf-8" if contract.encoding.replace("_", "-") in ("utf-8", "utf8") else "latin-1"
+    if contract.encoding.replace("_", "-") not in ("utf-8", "utf8"):
+        # DuckDB reads cp1252 only with the `encodings` extension (a download), and refuses
+        # its bytes 0x80-0x9f as latin-1: polars reads the single-byte files, lossily
+        import polars as pl
+
+        return pl.read_csv(
+            path, separator=contract.delimiter, infer_schema=False, encoding="utf8-lossy"
+        ).height
     sql = (
         "SELECT count(*) FROM read_csv(?, delim = ?, header = true, all_varchar = true, "
-        "encoding = ?, strict_mode = false)"
+        "strict_mode = false)"
     )
-    return con.execute(sql, [str(path), contract.delimiter, encoding]).fetchall()[0][0]
+    return con.execute(sql, [str(path), contract.delimiter]).fetchall()[0][0]
 
 
 def read_floor(landing: Path, months: list[str]) -> dict[str, dict]:
