@@ -367,7 +367,8 @@ def _read_jsonl(path: Path, contract: Contract) -> ReadResult:
             ),
         ]
     )
-    frame = frame.join(rejected.select(ROW), on=ROW, how="anti")
+    if rejected.height:
+        frame = frame.join(rejected.select(ROW), on=ROW, how="anti", maintain_order="left")
     return ReadResult(frame, sorted(set(flat) - set(names)), rejected.sort(ROW))
 
 

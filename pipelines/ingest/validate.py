@@ -202,7 +202,13 @@ def validate(
         .sort(ROW, "field")
         .collect()
     )
-    good = checked.join(quarantine.select(ROW).unique(), on=ROW, how="anti").sort(ROW)
+    good = checked  # rows are in file order; the common case quarantines nothing
+    if quarantine.height:
+        good = checked.join(
+            quarantine.select(ROW).unique(), on=ROW, how="anti", maintain_order="left"
+        )
+    if not good[ROW].is_sorted():
+        good = good.sort(ROW)
     keep = [ROW, *(f.col for f in contract.fields)]
     keep += [clean_col(f) for f in contract.fields]
     keep += [valid_col(f) for f in contract.fields if f.pattern]
