@@ -7,17 +7,17 @@ python scripts/bench_synth.py --preset demo --out /tmp/demo
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psutil
+
+from scripts.bench_measure import TreeSampler
 
 
 def peak_rss_mb() -> float:
@@ -25,33 +25,6 @@ def peak_rss_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + kids) / 1024
-
-
-class TreeMemory:
-    """Samples the summed RSS of this process and all its children (workers run in parallel)."""
-
-    def __init__(self, interval: float = 0.25) -> None:
-        self.peak = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-
-    def _run(self, interval: float) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    total += proc.memory_info().rss
-            self.peak = max(self.peak, total / 2**20)
-            time.sleep(interval)
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def main() -> int:
@@ -74,7 +47,7 @@ def main() -> int:
     def progress(stage: str, done: float) -> None:
         stages.append((stage, time.perf_counter() - t0, proc.memory_info().rss / 2**20))
 
-    with TreeMemory() as tree:
+    with TreeSampler(os.getpid()) as tree:
         result = generate(
             out, preset=args.preset, seed=args.seed, people=args.people, progress=progress
         )
@@ -86,7 +59,7 @@ def main() -> int:
         f"{result.preset.months} months, seed {args.seed}"
     )
     print(f"wall time        {wall:8.1f} s")
-    print(f"peak memory      {tree.peak:8.0f} MB (sampled RSS of the process tree, summed)")
+    print(f"peak memory      {tree.peak_mb:8.0f} MB (sampled RSS of the process tree, summed)")
     print(f"peak memory      {peak_rss_mb():8.0f} MB (ru_maxrss: self + largest child)")
     cpu = sum(
         getattr(resource.getrusage(who), f)
