@@ -10,10 +10,12 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.asset_keys import PUBLICATION_KEY
+from pipelines.instance import open_instance
 from pipelines.partitions import RUN_MONTHS_TAG
+from pipelines.preflight import check_run
 from pipelines.resources import resources_for
 from pipelines.run_lock import run_lock
-from pipelines.safeguards import refuse_unsafe
+from pipelines.run_report import Cause, causes, check_warnings
 from pipelines.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     release_dir: Path | None = None
+    #: Root causes of a failure (failed checks, failed steps), for the CLI's summary.
+    causes: list[Cause] = field(default_factory=list)
+    #: Dagster run ids, in order (ingest, then the rest).
+    run_ids: list[str] = field(default_factory=list)
 
 
 def location_job(
@@ -72,11 +78,13 @@ def run_pipeline(
     runs with different settings in one process never see each other's paths. The dbt manifest
     must exist (:func:`pipelines.transform.project.prepare_manifest`).
 
-    Refuses before touching anything when the landing folder has no delivery
-    (:class:`~pipelines.safeguards.NoDeliveriesError`), when unmarked (real) deliveries meet the
-    development key (:class:`~pipelines.safeguards.DevelopmentKeyError`) and when another run
-    holds the warehouse (:class:`~pipelines.run_lock.RunLockedError`; the lock is held until
-    this returns).
+    Runs are recorded in ``instance``, by default the data folder's persistent instance
+    (``settings.dagster_home``, shared with ``outcomes ui``).
+
+    Refuses before touching anything (:func:`pipelines.preflight.check_run`) when a month has
+    no delivery, the key is unusable, or an output folder cannot be written (each a
+    :class:`~pipelines.safeguards.RefusedError`), and when another run holds the warehouse
+    (:class:`~pipelines.run_lock.RunLockedError`; the lock is held until this returns).
     """
     months = preflight(settings, months)
     with run_lock(settings.warehouse):
@@ -85,12 +93,8 @@ def run_pipeline(
 
 def preflight(settings: Settings, months: list[str] | None = None) -> list[str]:
     """The months to run (default: all delivered), after the refusals of :func:`run_pipeline`
-    that need no lock (no deliveries; development key on real data)."""
-    from pipelines.ingest.landing import landing_months
-
-    months = months or landing_months(Path(settings.landing_dir))
-    refuse_unsafe(settings.landing_dir, settings.pseudo_key, months)
-    return months
+    that need no lock (:func:`pipelines.preflight.check_run`)."""
+    return check_run(settings, months)
 
 
 def _execute(
@@ -114,9 +118,7 @@ def _execute(
     # SQLite run storage the per-month events alone took minutes before a 60-month run started
     os.environ.setdefault(PLANNED_EVENTS_AS_SUBSET, "true")
     if instance is None:
-        home = Path(settings.data_dir) / "dagster_home"
-        home.mkdir(parents=True, exist_ok=True)
-        instance = dg.DagsterInstance.local_temp(str(home.resolve()))
+        instance = open_instance(settings.dagster_home)
     ingest = location_job(f"{JOB_NAME}_ingest", dg.AssetSelection.groups(INGEST_GROUP))
     as_of = location_job(f"{JOB_NAME}_as_of_month", downstream)
     range_tags = {
@@ -128,7 +130,7 @@ def _execute(
         (ingest, range_tags, None, {}),
         (as_of, {}, months[-1], run_config or {}),
     ):
-        log.info("running %s for %s..%s (%d months)", job.name, months[0], months[-1], len(months))
+        log.info("running %s for %s", job.name, _span(months if job is ingest else months[-1:]))
         result = job.execute_in_process(
             instance=instance,
             tags={**tags, RUN_MONTHS_TAG: f"{months[0]}..{months[-1]}"},
@@ -145,19 +147,22 @@ def _execute(
     return outcome
 
 
+def _span(months: list[str]) -> str:
+    """``2024-12`` or ``2024-01..2024-12 (12 months)``."""
+    return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]} ({len(months)} months)"
+
+
 def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
-    """Add a Dagster run's failed steps, failed checks and warnings to ``outcome``."""
+    """Add a Dagster run's failed steps, failed checks, warnings and causes to ``outcome``."""
     outcome.success = outcome.success and result.success
+    outcome.run_ids.append(result.run_id)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
             outcome.failed_steps.append(f"{event.step_key}: {error.message.strip()}")
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            if evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                outcome.failed_checks.append(name)
-            else:
-                outcome.warnings.append(name)
+    found = causes(result)
+    outcome.causes += found
+    outcome.failed_checks += [c.name for c in found if c.kind == "check"]
+    outcome.warnings += check_warnings(result)
     if outcome.failed_checks:
         outcome.success = False

@@ -1,4 +1,5 @@
-"""Refusals before a run touches data: no deliveries, or real data with the development key.
+"""Refusals before a run touches data: no deliveries, an unusable key, or real data with the
+development key.
 
 ``outcomes run`` never generates data. A landing folder without the simulator's mark
 (:data:`~pipelines.contracts.landing_marker.SYNTHETIC_MARKER`) is treated as real data, and real
@@ -21,12 +22,24 @@ SYNTH_HINT = (
 )
 
 
-class NoDeliveriesError(RuntimeError):
+#: Shortest pseudonymisation key accepted (``openssl rand -hex 32`` gives 64 characters).
+MIN_KEY_LENGTH = 16
+
+
+class RefusedError(RuntimeError):
+    """A run refused to start; the message says why and what to change (``outcomes`` exits 2)."""
+
+
+class NoDeliveriesError(RefusedError):
     """The landing folder is missing, empty or holds no ``<source>/<YYYY-MM>/`` folder."""
 
 
-class DevelopmentKeyError(RuntimeError):
+class DevelopmentKeyError(RefusedError):
     """Real (unmarked) deliveries with the committed development pseudonymisation key."""
+
+
+class UnusableKeyError(RefusedError):
+    """The pseudonymisation key is empty or too short to be a secret."""
 
 
 def synthetic_mark(landing_dir: Path | str) -> dict | None:
@@ -60,7 +73,16 @@ def no_deliveries(landing_dir: Path | str) -> NoDeliveriesError:
 
 
 def check_key(key: str, landing_dir: Path | str) -> None:
-    """Refuse the development key unless the landing folder carries the simulator's mark."""
+    """Refuse an empty or short key, and the development key unless the landing folder carries
+    the simulator's mark."""
+    if len(key.strip()) < MIN_KEY_LENGTH:
+        state = "is empty" if not key.strip() else f"has only {len(key.strip())} characters"
+        raise UnusableKeyError(
+            f"Unusable pseudonymisation key: OUTCOMES_PSEUDO_KEY {state}; a key needs at least "
+            f"{MIN_KEY_LENGTH}. Set it to a secret of your own (e.g. `export "
+            "OUTCOMES_PSEUDO_KEY=$(openssl rand -hex 32)`, or a line in the git-ignored "
+            ".env.local) and keep it: a new key gives every person a new pseudonym."
+        )
     if key != DEV_PSEUDO_KEY or synthetic_mark(landing_dir) is not None:
         return
     path = Path(landing_dir).absolute()

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     publications_dir: Path | None = None
     snapshot: Path | None = None
     gx_docs_dir: Path = Path("gx_docs")
+    #: The Dagster instance (runs, check results, schedule state) shared by every ``outcomes``
+    #: command and ``outcomes ui`` (default ``dagster_home`` under the data folder).
+    dagster_home: Path | None = None
     pseudo_key: str = Field(default=DEV_PSEUDO_KEY, repr=False)
     #: DuckDB buffer limit of EACH connection the run opens (the run process and dbt's process
     #: each hold at most one at a time, so a run stays near twice this plus ~1 GB of Python).
@@ -43,6 +46,12 @@ class Settings(BaseSettings):
         self.warehouse = self.warehouse or self.data_dir / "warehouse.duckdb"
         self.publications_dir = self.publications_dir or self.data_dir / "publications"
         self.snapshot = self.snapshot or self.data_dir / "snapshot.duckdb"
+        self.dagster_home = self.dagster_home or self.data_dir / "dagster_home"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where ``outcomes run`` and ``outcomes ingest`` write their full logs."""
+        return self.data_dir / "logs"
 
     @classmethod
     def for_folder(cls, data_dir: Path, **overrides: object) -> Settings:
@@ -55,6 +64,7 @@ class Settings(BaseSettings):
             "publications_dir": data_dir / "publications",
             "snapshot": data_dir / "snapshot.duckdb",
             "gx_docs_dir": data_dir / "gx_docs",
+            "dagster_home": data_dir / "dagster_home",
         }
         return cls(data_dir=data_dir, **{**paths, **overrides})
 
