@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run test test-faults lint format bench bench-scaling bench-synth bench-ingest bench-link serve \
-	clean browser
+	ui clean browser
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench-link: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/outcomes serve
+
+# The Dagster UI (dagster dev) on the instance `outcomes run` records into (OUTCOMES_DAGSTER_HOME).
+ui: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/outcomes ui
 
 clean:
 	rm -rf data dbt_project/target gx_docs

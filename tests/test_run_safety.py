@@ -135,7 +135,11 @@ def test_second_run_on_a_warehouse_refuses_while_the_first_holds_it(
     first = Running(env, tmp_path / "first.log")
     try:
         first.wait_until(
-            lambda: lock.exists() and f'"pid": {first.process.pid}' in lock.read_text(),
+            lambda: (
+                lock.exists()
+                and f'"pid": {first.process.pid}' in lock.read_text()
+                and (data / "logs").is_dir()
+            ),  # its log file is made just after the lock
             timeout=120,
             what="lock taken by the first run",
         )

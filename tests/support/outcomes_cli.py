@@ -45,13 +45,14 @@ def outcomes(env: dict[str, str], *args: str, timeout: float = 120) -> subproces
 
 
 class Running:
-    """An ``outcomes run`` in the background, its output collected in ``log``."""
+    """An ``outcomes --verbose run`` in the background, its whole output (Dagster's events
+    too, which the run otherwise keeps in its log file) collected in ``log``."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.log = log
         with open(log, "w") as out:
             self.process = subprocess.Popen(
-                command("run"), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+                command("--verbose", "run"), cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
             )
 
     def output(self) -> str:
