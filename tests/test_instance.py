@@ -66,6 +66,8 @@ def test_cli_run_is_visible_to_a_second_process(ci_synth: Path, tmp_path: Path) 
     seen = json.loads(reader.stdout.strip().splitlines()[-1])
     ((run_id, job, status, month),) = seen["runs"]
     assert (job, status, month) == ("__ephemeral_asset_job__", "SUCCESS", MONTH)
+    (log,) = (data / "logs").glob("ingest-*.log")
+    assert run_id in log.read_text()  # the very run the command logged
     assert seen["checks"]["raw/dir_release:reconciles"] is True
     assert seen["max_concurrent_runs"] == 1  # the home's dagster.yaml: one queued run at a time
 
