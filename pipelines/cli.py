@@ -278,31 +278,40 @@ def ui(
 
     The UI shows every run and check result of outcomes run and outcomes ingest, and keeps
     the monthly schedule's state, because all of them use OUTCOMES_DAGSTER_HOME (default
-    dagster_home under the data folder). Paths are passed to the UI's runs as absolute
-    OUTCOMES_* settings, so they use the same folders as the command line.
+    dagster_home under the data folder). The UI's runs get this command's settings (paths made
+    absolute), so they use the same folders and key as the command line.
     """
     from pipelines.instance import ensure_home
     from pipelines.orchestration import PLANNED_EVENTS_AS_SUBSET
     from pipelines.settings import get_settings
 
     settings = get_settings()
-    env = {**os.environ, **ui_environment(settings), PLANNED_EVENTS_AS_SUBSET: "true"}
-    env["DAGSTER_HOME"] = str(ensure_home(settings.dagster_home))
+    home = ensure_home(settings.dagster_home)
     bin_dir = Path(sys.executable).parent
-    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"  # dbt of this environment
+    env = {
+        **os.environ,
+        **ui_environment(settings),
+        "DAGSTER_HOME": str(home),
+        PLANNED_EVENTS_AS_SUBSET: "true",
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",  # this environment's dbt
+    }
     dagster = bin_dir / "dagster"
     argv = [str(dagster), "dev", "-w", str(REPO / "workspace.yaml"), "-p", str(port), "-h", host]
-    Console().print(f"Dagster instance: {env['DAGSTER_HOME']}", soft_wrap=True)
+    Console().print(f"Dagster instance: {home}", soft_wrap=True)
+    # dagster dev loads a .env from its working folder over the environment (the repository's
+    # would put back the development key): start it in the instance folder, which has none
+    os.chdir(home)
     os.execve(dagster, argv, env)
 
 
 def ui_environment(settings: Settings) -> dict[str, str]:
-    """The path settings as absolute ``OUTCOMES_*`` variables (the UI's runs use them)."""
-    names = (
-        "data_dir", "landing_dir", "warehouse", "publications_dir", "snapshot", "gx_docs_dir",
-        "dagster_home",
-    )  # fmt: skip
-    return {f"OUTCOMES_{n.upper()}": str(Path(getattr(settings, n)).absolute()) for n in names}
+    """Every setting as an ``OUTCOMES_*`` variable, paths absolute, for the UI's processes."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            value = Path(value).absolute() if isinstance(value, Path) else value
+            env[f"OUTCOMES_{name.upper()}"] = str(value)
+    return env
 
 
 @app.command("contracts-doc")

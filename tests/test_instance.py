@@ -82,7 +82,10 @@ def test_every_command_and_the_ui_use_the_configured_home(tmp_path: Path, monkey
     monkeypatch.setenv("OUTCOMES_DAGSTER_HOME", str(tmp_path / "home"))
     settings = get_settings()
     assert settings.dagster_home == tmp_path / "home"
-    assert ui_environment(settings)["OUTCOMES_DAGSTER_HOME"] == str(tmp_path / "home")
+    exported = ui_environment(settings)
+    assert exported["OUTCOMES_DAGSTER_HOME"] == str(tmp_path / "home")
+    assert exported["OUTCOMES_PSEUDO_KEY"] == settings.pseudo_key  # not .env's, under dagster dev
+    assert exported["OUTCOMES_LANDING_DIR"] == str(tmp_path / "data" / "landing")
     assert Settings.for_folder(tmp_path / "x").dagster_home == tmp_path / "x" / "dagster_home"
 
     home = ensure_home(settings.dagster_home)
