@@ -349,6 +349,42 @@ def train_linkage(
 
 
 @app.command()
+def query(
+    sql: str | None = typer.Argument(None, help="SQL to run; several statements run in order."),
+    file: Path | None = typer.Option(None, "--file", "-f", help="Read the SQL from this file."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV (every row) instead of a table."),
+    db: Path | None = typer.Option(None, help="Database file (default: the analyst snapshot)."),
+) -> None:
+    """Query the analyst snapshot read-only (SQL from the argument, --file or standard input)."""
+    import sys
+
+    from rich.console import Console
+
+    from pipelines.publish.snapshot_query import (
+        QueryError,
+        query_snapshot,
+        render_csv,
+        render_table,
+    )
+    from pipelines.settings import get_settings
+
+    text = file.read_text(encoding="utf-8") if file else sql
+    try:
+        results = query_snapshot(db or Path(get_settings().snapshot), text or sys.stdin.read())
+    except QueryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    console = Console(width=max(Console().width, 160))
+    for result in results:
+        if not result.columns:
+            continue
+        if csv:
+            typer.echo(render_csv(result), nl=False)
+        else:
+            console.print(render_table(result))
+
+
+@app.command()
 def serve(port: int = typer.Option(8000, help="Port on 127.0.0.1.")) -> None:
     """Serve the download site (every release under the publications folder) locally."""
     from pipelines.publish.site import make_server

@@ -96,3 +96,23 @@ def demo_warehouse(shared_root: Path, demo_synth: Path) -> Path:
     return build_once(
         shared_root, "demo_run", lambda out: run_full_pipeline(demo_synth, out, publish=False)
     )
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(shared_root: Path, demo_warehouse: Path) -> Path:
+    """The analyst snapshot of the ``demo`` warehouse, made by the publication's own
+    ``refresh_snapshot`` from a read-only attach (the demo build stops before publication)."""
+
+    def build(out: Path) -> None:
+        import duckdb
+
+        from pipelines.publish.snapshot import refresh_snapshot
+
+        with duckdb.connect() as con:
+            warehouse = (demo_warehouse / "warehouse.duckdb").as_posix()
+            con.execute(f"ATTACH '{warehouse}' AS warehouse (READ_ONLY)")
+            con.execute("USE warehouse")
+            month = con.execute("SELECT as_of_month FROM main_intermediate.int_run_context")
+            refresh_snapshot(con, out / "snapshot.duckdb", month.fetchall()[0][0])
+
+    return build_once(shared_root, "demo_snapshot", build) / "snapshot.duckdb"

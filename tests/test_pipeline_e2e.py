@@ -55,9 +55,13 @@ def test_snapshot_is_refreshed_without_identities(ci_warehouse: Path) -> None:
     with duckdb.connect(str(ci_warehouse / "snapshot.duckdb"), read_only=True) as con:
         rows = con.execute("select distinct schema_name from duckdb_schemas()").fetchall()
         schemas = {s for (s,) in rows}
-        assert "identity" not in schemas
+        assert "identity" not in schemas and "main_intermediate" not in schemas
         (count,) = con.execute("select count(*) from main_marts.fct_indicators").fetchall()[0]
-    assert count > 0
+        # the reference data analysts join to (docs/example-queries.md)
+        (catalogue,) = con.execute(
+            "select count(*) from main_seeds.indicator_catalogue"
+        ).fetchall()[0]
+    assert count > 0 and catalogue > 0
 
 
 def test_no_source_record_id_outside_identity(ci_warehouse: Path, ci_synth: Path) -> None:

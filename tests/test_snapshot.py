@@ -81,3 +81,21 @@ def test_analysts_read_the_snapshot_while_a_run_writes_the_warehouse(first_run):
         final = con.execute("SELECT count(*) FROM main_marts.fct_indicators").fetchall()[0][0]
     assert final == sample_indicators(5, people=12000).height != before
     assert counts  # every read succeeded and saw a complete table
+
+
+def test_outcomes_query_reads_the_snapshot_and_cannot_write_it(first_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    snapshot = str(first_run / "snapshot.duckdb")
+    runner = CliRunner()
+    read = runner.invoke(
+        app, ["query", "--db", snapshot, "--csv", "SELECT as_of_month, 1 AS n FROM snapshot_info"]
+    )
+    assert read.exit_code == 0, read.output
+    assert read.output.splitlines()[0] == "as_of_month,n" and len(read.output.splitlines()) == 2
+    write = runner.invoke(app, ["query", "--db", snapshot, "CREATE TABLE main.x AS SELECT 1"])
+    assert write.exit_code == 1 and "read-only" in write.output
+    missing = runner.invoke(app, ["query", "--db", str(tmp_path / "none.duckdb"), "SELECT 1"])
+    assert missing.exit_code == 1 and "no analyst snapshot at" in missing.output

@@ -1,4 +1,4 @@
-"""The analyst snapshot: a read-only DuckDB copy of the marts and staging models.
+"""The analyst snapshot: a read-only DuckDB copy of the marts, staging models and seeds.
 
 Built through the run's own warehouse connection (``ATTACH`` a temporary file, copy, detach),
 then renamed over the previous snapshot. Analysts who have the old file open keep reading it;
@@ -19,8 +19,9 @@ import duckdb
 
 log = logging.getLogger(__name__)
 
-#: Warehouse schemas copied into the snapshot (same names there).
-SNAPSHOT_SCHEMAS = ("main_marts", "main_staging")
+#: Warehouse schemas copied into the snapshot (same names there): the seeds carry the indicator
+#: catalogue, sub-outcomes and code lists that analysts join to (docs/example-queries.md).
+SNAPSHOT_SCHEMAS = ("main_marts", "main_staging", "main_seeds")
 
 
 def _relations(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
