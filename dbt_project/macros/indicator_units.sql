@@ -36,9 +36,13 @@
 
 {#- One indicator's unit rows (people or events with their numerator/denominator contribution),
     selected from a CTE carrying: period_type, period, start_index, end_index, prison_code,
-    la_code, region_code, sex, ethnic_group, age (as units_in_periods writes them). Aggregated by
+    la_code, region_code, sex, ethnic_group, age (as units_in_periods writes them). A base whose
+    rows each stand for `units` identical units (grouped before the indicators are taken) passes
+    units='its count column' (and age_band_column when grouped by age band rather than age): num,
+    den and num_sq are then that many units' sums. Aggregated by
     int_indicator_cells. -#}
-{% macro indicator_units(base, indicator_id, num, den='1', where='true', num_sq='null', measure='null') -%}
+{% macro indicator_units(base, indicator_id, num, den='1', where='true', num_sq='null', measure='null',
+    units='1', age_band_column=none) -%}
     select
         '{{ indicator_id }}' as indicator_id,
         period_type,
@@ -50,11 +54,12 @@
         region_code,
         coalesce(sex, 'Unknown') as sex,
         coalesce(ethnic_group, 'Not stated') as ethnic_group,
-        {{ age_band('age') }} as age_band,
-        cast({{ num }} as double) as num,
-        cast({{ den }} as double) as den,
-        cast({{ num_sq }} as double) as num_sq,
-        cast({{ measure }} as double) as measure
+        {{ age_band_column or age_band('age') }} as age_band,
+        cast({{ num }} as double) * {{ units }} as num,
+        cast({{ den }} as double) * {{ units }} as den,
+        cast({{ num_sq }} as double) * {{ units }} as num_sq,
+        cast({{ measure }} as double) as measure,
+        cast({{ units }} as bigint) as unit_count
     from {{ base }}
     where {{ where }}
 {%- endmacro %}
@@ -67,4 +72,26 @@
 {#- Adults only; people of unknown age are kept (shown under age band 'Unknown'). -#}
 {% macro is_adult(age_expr) -%}
     ({{ age_expr }} is null or {{ age_expr }} >= 18)
+{%- endmacro %}
+
+{#- Units of a relation summed into cells by `keys` (a comma-separated list naming every breakdown
+    column, is_median and measure): the measure is kept only for median indicators (listed in
+    the `medians` relation); sums are exact decimals. -#}
+{% macro indicator_cells(units, medians, keys) -%}
+    select
+        {{ keys }},
+        {#- exact decimal sums: DuckDB's parallel sum of doubles varies in the last bit from run to run #}
+        sum(cast(num as decimal(38, 18))) as num,
+        sum(cast(den as decimal(38, 18))) as den,
+        sum(cast(num_sq as decimal(38, 18))) as num_sq,
+        cast(sum(unit_count) as bigint) as unit_count
+    from (
+        select
+            units.* exclude (measure),
+            {{ medians }}.indicator_id is not null as is_median,
+            case when {{ medians }}.indicator_id is not null then units.measure end as measure
+        from {{ units }} as units
+        left join {{ medians }} on units.indicator_id = {{ medians }}.indicator_id
+    ) as flagged
+    group by {{ keys }}
 {%- endmacro %}

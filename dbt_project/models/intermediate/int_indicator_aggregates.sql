@@ -9,10 +9,17 @@
 -- a median cell stands for unit_count units with the same measure: one copy each for the median
 with cells as (
     select
+        *,
+        0 as copy
+    from {{ ref('int_indicator_cells') }}
+    where not is_median
+    union all
+    select
         c.*,
         copies.copy
     from {{ ref('int_indicator_cells') }} as c,
-        range(case when c.is_median then c.unit_count else 1 end) as copies (copy)
+        range(c.unit_count) as copies (copy)
+    where c.is_median
 ),
 
 catalogue as (

@@ -1,21 +1,23 @@
 {{ config(materialized='view') }}
 
 -- Indicator units from change over time: TOP start -> review (sub-outcomes 1, 6, 10, 13) and
--- OASys first -> next assessment (sub-outcomes 6, 10, 13).
+-- OASys first -> next assessment (sub-outcomes 6, 10, 13). One unit per review or reassessment,
+-- placed in its month only (int_indicator_cells rolls months up into rolling 12-month windows).
 with tops as (
     {{ units_in_periods(ref('int_top_change'), 'review_month_index', age='age_at_triage',
         absent=['prison_code'], where='review_date is not null and ' ~ is_adult('age_at_triage'),
         columns=['start_opiate_days', 'review_opiate_days', 'start_crack_days', 'review_crack_days',
             'start_injecting_days', 'review_injecting_days', 'start_sharing', 'review_sharing',
             'start_acute_housing_problem', 'review_acute_housing_problem', 'start_quality_of_life',
-            'review_quality_of_life', 'start_paid_work_days', 'review_paid_work_days']) }}
+            'review_quality_of_life', 'start_paid_work_days', 'review_paid_work_days'],
+        period_types=['month']) }}
 ),
 
 assessments as (
     {{ units_in_periods(ref('int_oasys_needs'), 'assessment_month_index', age='age_at_assessment',
         absent=['prison_code', 'la_code'], where='assessment_seq = 2 and ' ~ is_adult('age_at_assessment'),
         columns=['first_accommodation_need', 'accommodation_need', 'first_finance_need', 'finance_need',
-            'first_relationships_need', 'relationships_need', 'first_ete_need', 'ete_need']) }}
+            'first_relationships_need', 'relationships_need', 'first_ete_need', 'ete_need'], period_types=['month']) }}
 )
 
 {{ indicator_units('tops', 'so01_top_opiate_abstinent_or_reduced',

@@ -1,6 +1,7 @@
 {{ config(materialized='view') }}
 
--- Indicator units from NDTMS community treatment (sub-outcomes 7, 9, 11, 12).
+-- Indicator units from NDTMS community treatment journeys and people (sub-outcomes 7, 9, 11, 12):
+-- one unit per person per period, so every period is placed here (no roll-up from months).
 with periods as (
     select
         *,
@@ -9,38 +10,94 @@ with periods as (
     from {{ ref('int_periods') }}
 ),
 
--- Latest community journey of each person active in each rolling 12-month period.
-journeys_in_period as (
+-- Community journeys numbered by start (then the person's journey number): of a person's journeys
+-- active in a period, the latest is the one with the highest number.
+numbered_journeys as (
     select
-        periods.period_type,
-        periods.period,
+        *,
+        row_number() over (order by journey_start, journey_seq) as journey_order
+    from {{ ref('int_treatment_journeys') }}
+),
+
+-- Latest community journey of each person active in each rolling 12-month period.
+latest_journeys as (
+    select
         periods.start_index,
         periods.end_index,
-        periods.period_start,
-        periods.period_after,
-        j.*,
-        row_number() over (
-            partition by periods.period, j.person_key
-            order by j.journey_start desc, j.journey_seq desc
-        ) as journey_rank
-    from {{ ref('int_treatment_journeys') }} as j
+        j.person_key,
+        any_value(periods.period) as period,
+        any_value(periods.period_start) as period_start,
+        any_value(periods.period_after) as period_after,
+        max(j.journey_order) as latest_journey_order
+    from numbered_journeys as j
     inner join periods
         on periods.period_type = 'rolling_12m'
             and j.journey_start < periods.period_after
             and (j.journey_end is null or j.journey_end >= periods.period_start)
+    group by periods.start_index, periods.end_index, j.person_key
 ),
 
 journeys as (
     select
-        *,
+        'rolling_12m' as period_type,
+        latest.period,
+        latest.start_index,
+        latest.end_index,
+        j.*,
+        j.journey_end is null or j.journey_end >= latest.period_after as still_in_treatment,
+        j.journey_end is not null
+        and j.journey_end >= latest.period_start
+        and j.journey_end < latest.period_after as ended_in_period
+    from latest_journeys as latest
+    inner join numbered_journeys as j
+        on latest.latest_journey_order = j.journey_order
+    where {{ is_adult('j.age_at_start') }}
+),
+
+-- Journeys with the same period, breakdown attributes and outcome flags, counted once (every
+-- indicator below then reads one row per group instead of one per person).
+journey_groups as (
+    select
+        period_type,
+        period,
+        start_index,
+        end_index,
         cast(null as varchar) as prison_code,
-        age_at_start as age,
-        journey_end is null or journey_end >= period_after as still_in_treatment,
-        journey_end is not null and journey_end >= period_start and journey_end < period_after
-            as ended_in_period
-    from journeys_in_period
-    where journey_rank = 1
-        and {{ is_adult('age_at_start') }}
+        la_code,
+        region_code,
+        sex,
+        ethnic_group,
+        {{ age_band('age_at_start') }} as age_band,
+        is_opiate,
+        is_non_opiate,
+        is_opiate_or_crack,
+        still_in_treatment
+        or {{ dbt.datediff('journey_start', 'journey_end', 'day') }} >= {{ var('effective_treatment_days') }}
+        or end_reason in ('80', '81', '82', '83') as is_effective,
+        ended_in_period and completed_successfully and not represented_within_window as is_completed,
+        count(*) as units
+    from journeys
+    group by all
+),
+
+-- Community episodes numbered in triage order (then episode id): of a person's episodes open in a
+-- period, the latest is the one with the highest number.
+community_episodes as (
+    select
+        episode_id,
+        person_key,
+        triage_date,
+        discharge_date,
+        la_code,
+        region_code,
+        sex,
+        ethnic_group,
+        age_at_triage,
+        lives_with_children,
+        has_parental_responsibility,
+        row_number() over (order by triage_date, episode_id) as episode_order
+    from {{ ref('int_treatment_episodes') }}
+    where setting = 'COMMUNITY'
 ),
 
 -- People with a community episode open at some time in each month or rolling period.
@@ -50,24 +107,15 @@ episodes_in_period as (
         periods.period,
         periods.start_index,
         periods.end_index,
-        periods.period_start,
-        periods.period_after,
-        ep.episode_id,
         ep.person_key,
-        ep.triage_date,
-        ep.la_code,
-        ep.region_code,
-        ep.sex,
-        ep.ethnic_group,
-        ep.age_at_triage,
+        ep.episode_order,
         ep.lives_with_children,
         ep.has_parental_responsibility
-    from {{ ref('int_treatment_episodes') }} as ep
+    from community_episodes as ep
     inner join periods
         on periods.period_type in ('month', 'rolling_12m')
             and ep.triage_date < periods.period_after
             and (ep.discharge_date is null or ep.discharge_date >= periods.period_start)
-    where ep.setting = 'COMMUNITY'
 ),
 
 -- Peer and family support interventions of community episodes, by the period they fell in.
@@ -101,89 +149,88 @@ modalities_in_period as (
     group by periods.period_type, periods.period, m.person_key
 ),
 
+-- Each person's latest episode in each period, and whether any of their episodes open in it
+-- recorded children living with them or parental responsibility.
 people_in_period as (
     select
-        period_type,
-        period,
         start_index,
         end_index,
         person_key,
-        max(case when latest_rank = 1 then la_code end) as la_code,
-        max(case when latest_rank = 1 then region_code end) as region_code,
-        max(case when latest_rank = 1 then sex end) as sex,
-        max(case when latest_rank = 1 then ethnic_group end) as ethnic_group,
-        max(case when latest_rank = 1 then age_at_triage end) as age,
-        max(case when lives_with_children then 1 else 0 end) = 1 as lives_with_children,
-        max(case when has_parental_responsibility then 1 else 0 end) = 1 as has_parental_responsibility
-    from (
-        select
-            *,
-            row_number() over (
-                partition by period_type, period, person_key
-                order by triage_date desc, episode_id desc
-            ) as latest_rank
-        from episodes_in_period
-    ) as ranked
-    group by period_type, period, start_index, end_index, person_key
+        -- the period's first and last month identify it: its type and label ride along
+        any_value(period_type) as period_type,
+        any_value(period) as period,
+        max(episode_order) as latest_episode_order,
+        bool_or(coalesce(lives_with_children, false)) as lives_with_children,
+        bool_or(coalesce(has_parental_responsibility, false)) as has_parental_responsibility
+    from episodes_in_period
+    group by start_index, end_index, person_key
 ),
 
 people as (
     select
-        p.*,
+        p.period_type,
+        p.period,
+        p.start_index,
+        p.end_index,
+        p.person_key,
+        latest.la_code,
+        latest.region_code,
+        latest.sex,
+        latest.ethnic_group,
+        latest.age_at_triage as age,
+        p.lives_with_children,
+        p.has_parental_responsibility,
         cast(null as varchar) as prison_code,
         coalesce(m.had_peer_support, 0) = 1 as had_peer_support,
         coalesce(m.referred_family_support, 0) = 1 as referred_family_support,
         coalesce(m.started_family_support, 0) = 1 as started_family_support
     from people_in_period as p
+    inner join community_episodes as latest
+        on p.latest_episode_order = latest.episode_order
     left join modalities_in_period as m
         on p.period_type = m.period_type
             and p.period = m.period
             and p.person_key = m.person_key
-    where {{ is_adult('p.age') }}
+    where {{ is_adult('latest.age_at_triage') }}
 ),
 
-modalities as (
-    {{ units_in_periods(ref('int_treatment_modalities'), 'start_month_index', age='age_at_triage',
-        absent=['prison_code'], columns=['evidence_value']) }}
-),
-
--- Community TOP episodes by the month their 7-month review fell due.
-tops_due as (
+-- People with the same period, breakdown attributes and flags, counted once.
+people_groups as (
     select
-        *,
-        {{ dbt.dateadd('month', 7, 'start_date') }} as due_date
-    from {{ ref('int_top_change') }}
-    where setting = 'COMMUNITY'
-),
-
-reviews_due as (
-    {{ units_in_periods('tops_due', month_index('due_date'), age='age_at_triage', absent=['prison_code'],
-        columns=['review_date is not null and review_date <= due_date as reviewed_by_due_date'],
-        where='discharge_date is null or discharge_date >= due_date') }}
+        period_type,
+        period,
+        start_index,
+        end_index,
+        prison_code,
+        la_code,
+        region_code,
+        sex,
+        ethnic_group,
+        {{ age_band('age') }} as age_band,
+        had_peer_support,
+        referred_family_support,
+        started_family_support,
+        lives_with_children,
+        has_parental_responsibility,
+        count(*) as units
+    from people
+    group by all
 )
 
-{{ indicator_units('journeys', 'so07_ni40_effective_treatment',
-    flag("still_in_treatment or " ~ dbt.datediff('journey_start', 'journey_end', 'day')
-        ~ " >= " ~ var('effective_treatment_days') ~ " or end_reason in ('80', '81', '82', '83')"),
-    where='is_opiate_or_crack') }}
+{%- set grouped = {'units': 'units', 'age_band_column': 'age_band'} %}
+{{ indicator_units('journey_groups', 'so07_ni40_effective_treatment', flag('is_effective'),
+    where='is_opiate_or_crack', **grouped) }}
 union all
-{{ indicator_units('journeys', 'so07_c19a_completion_opiate',
-    flag('ended_in_period and completed_successfully and not represented_within_window'),
-    where='is_opiate') }}
+{{ indicator_units('journey_groups', 'so07_c19a_completion_opiate', flag('is_completed'), where='is_opiate',
+    **grouped) }}
 union all
-{{ indicator_units('journeys', 'so07_c19b_completion_non_opiate',
-    flag('ended_in_period and completed_successfully and not represented_within_window'),
-    where='is_non_opiate') }}
+{{ indicator_units('journey_groups', 'so07_c19b_completion_non_opiate', flag('is_completed'),
+    where='is_non_opiate', **grouped) }}
 union all
-{{ indicator_units('reviews_due', 'so07_top_review_completion', flag('reviewed_by_due_date')) }}
+{{ indicator_units('people_groups', 'so09_peer_support_access', flag('had_peer_support'), **grouped) }}
 union all
-{{ indicator_units('modalities', 'so07_mean_evidence_value', 'evidence_value',
-    num_sq='evidence_value * evidence_value') }}
+{{ indicator_units('people_groups', 'so11_family_referral_children_at_home', flag('referred_family_support'),
+    where='lives_with_children', **grouped) }}
 union all
-{{ indicator_units('people', 'so09_peer_support_access', flag('had_peer_support')) }}
-union all
-{{ indicator_units('people', 'so11_family_referral_children_at_home', flag('referred_family_support'),
-    where='lives_with_children') }}
-union all
-{{ indicator_units('people', 'so12_family_support_parents', flag('started_family_support'),
-    where='has_parental_responsibility') }}
+{{ indicator_units('people_groups', 'so12_family_support_parents', flag('started_family_support'),
+    where='has_parental_responsibility', **grouped) }}
