@@ -10,15 +10,15 @@
 with cells as (
     select
         *,
-        0 as copy
+        0 as copy_number
     from {{ ref('int_indicator_cells') }}
     where not is_median
     union all
     select
         c.*,
-        copies.copy
+        copies.copy_number
     from {{ ref('int_indicator_cells') }} as c,
-        range(c.unit_count) as copies (copy)
+        range(c.unit_count) as copies (copy_number)
     where c.is_median
 ),
 
@@ -61,11 +61,11 @@ grouped as (
             {%- endfor %}
             else 'All'
         end as breakdown_value,
-        cast(sum(num) filter (where copy = 0) as double) as numerator,
-        cast(sum(den) filter (where copy = 0) as double) as denominator,
-        cast(sum(num_sq) filter (where copy = 0) as double) as numerator_squares,
+        cast(sum(num) filter (where copy_number = 0) as double) as numerator,
+        cast(sum(den) filter (where copy_number = 0) as double) as denominator,
+        cast(sum(num_sq) filter (where copy_number = 0) as double) as numerator_squares,
         quantile_cont(measure, 0.5) filter (where is_median) as median_value,
-        sum(unit_count) filter (where copy = 0) as unit_count
+        sum(unit_count) filter (where copy_number = 0) as unit_count
     from cells
     -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
     group by grouping sets (  -- noqa: PRS
