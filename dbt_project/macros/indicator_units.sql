@@ -55,9 +55,11 @@
         coalesce(sex, 'Unknown') as sex,
         coalesce(ethnic_group, 'Not stated') as ethnic_group,
         {{ age_band_column or age_band('age') }} as age_band,
-        cast({{ num }} as double) * {{ units }} as num,
-        cast({{ den }} as double) * {{ units }} as den,
-        cast({{ num_sq }} as double) * {{ units }} as num_sq,
+        {#- one unit's contribution as the exact decimal the cells sum, times the units it stands
+            for (multiplying the double first would round large counts when cast) #}
+        cast(cast({{ num }} as double) as decimal(38, 18)) * {{ units }} as num,
+        cast(cast({{ den }} as double) as decimal(38, 18)) * {{ units }} as den,
+        cast(cast({{ num_sq }} as double) as decimal(38, 18)) * {{ units }} as num_sq,
         cast({{ measure }} as double) as measure,
         cast({{ units }} as bigint) as unit_count
     from {{ base }}

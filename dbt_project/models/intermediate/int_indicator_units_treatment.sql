@@ -15,7 +15,9 @@ with periods as (
 numbered_journeys as (
     select
         *,
-        row_number() over (order by journey_start, journey_seq) as journey_order
+        row_number() over (order by journey_start, journey_seq) as journey_order,
+        -- a small integer per person: grouping by it is far cheaper than by the 64-character key
+        dense_rank() over (order by person_key) as person_number
     from {{ ref('int_treatment_journeys') }}
 ),
 
@@ -24,7 +26,7 @@ latest_journeys as (
     select
         periods.start_index,
         periods.end_index,
-        j.person_key,
+        j.person_number,
         any_value(periods.period) as period,
         any_value(periods.period_start) as period_start,
         any_value(periods.period_after) as period_after,
@@ -34,7 +36,7 @@ latest_journeys as (
         on periods.period_type = 'rolling_12m'
             and j.journey_start < periods.period_after
             and (j.journey_end is null or j.journey_end >= periods.period_start)
-    group by periods.start_index, periods.end_index, j.person_key
+    group by periods.start_index, periods.end_index, j.person_number
 ),
 
 journeys as (
@@ -95,7 +97,8 @@ community_episodes as (
         age_at_triage,
         lives_with_children,
         has_parental_responsibility,
-        row_number() over (order by triage_date, episode_id) as episode_order
+        row_number() over (order by triage_date, episode_id) as episode_order,
+        dense_rank() over (order by person_key) as person_number
     from {{ ref('int_treatment_episodes') }}
     where setting = 'COMMUNITY'
 ),
@@ -107,7 +110,7 @@ episodes_in_period as (
         periods.period,
         periods.start_index,
         periods.end_index,
-        ep.person_key,
+        ep.person_number,
         ep.episode_order,
         ep.lives_with_children,
         ep.has_parental_responsibility
@@ -155,7 +158,7 @@ people_in_period as (
     select
         start_index,
         end_index,
-        person_key,
+        person_number,
         -- the period's first and last month identify it: its type and label ride along
         any_value(period_type) as period_type,
         any_value(period) as period,
@@ -163,7 +166,7 @@ people_in_period as (
         bool_or(coalesce(lives_with_children, false)) as lives_with_children,
         bool_or(coalesce(has_parental_responsibility, false)) as has_parental_responsibility
     from episodes_in_period
-    group by start_index, end_index, person_key
+    group by start_index, end_index, person_number
 ),
 
 people as (
@@ -172,7 +175,7 @@ people as (
         p.period,
         p.start_index,
         p.end_index,
-        p.person_key,
+        latest.person_key,
         latest.la_code,
         latest.region_code,
         latest.sex,
@@ -190,7 +193,7 @@ people as (
     left join modalities_in_period as m
         on p.period_type = m.period_type
             and p.period = m.period
-            and p.person_key = m.person_key
+            and latest.person_key = m.person_key
     where {{ is_adult('latest.age_at_triage') }}
 ),
 
