@@ -4,6 +4,7 @@ import warnings
 
 import dagster as dg
 
+from pipelines.asset_keys import group_owners
 from pipelines.contracts.deliveries import CONTRACTS, Contract
 from pipelines.ingest.delivery_checks import check_specs, evaluate
 from pipelines.ingest.load import ensure_tables
@@ -12,6 +13,9 @@ from pipelines.ingest.workers import load_months, worker_count
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 
+#: Dagster group of the ingest assets (``outcomes run`` selects them by it).
+GROUP = "ingest"
+
 
 def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     """An asset loading ``contract``'s deliveries for every month of the run, in order."""
@@ -19,13 +23,14 @@ def build_ingest_asset(contract: Contract) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        group_name="ingest",
+        group_name=GROUP,
+        owners=group_owners(GROUP),
         partitions_def=MONTHLY,
         backfill_policy=SINGLE_RUN,
         pool=WRITER_POOL,
         kinds={"duckdb", "polars"},
-        description=f"{contract.description}. Reads landing/{contract.source}/<YYYY-MM>/"
-        f"{contract.file_prefix}<yyyymm>{contract.suffix}.",
+        description=f"{contract.description}. Reads `landing/{contract.source}/<YYYY-MM>/"
+        f"{contract.file_prefix}<yyyymm>{contract.suffix}`.",
         check_specs=check_specs(contract, key),
         metadata={"contract": f"pipelines/contracts/deliveries.py:{contract.table}"},
     )

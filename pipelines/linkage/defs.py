@@ -4,7 +4,7 @@ import warnings
 
 import dagster as dg
 
-from pipelines.asset_keys import SPINE_KEY, raw_key
+from pipelines.asset_keys import SPINE_KEY, group_owners, raw_key
 from pipelines.contracts.deliveries import IDENTITY_TABLES
 from pipelines.linkage import models
 from pipelines.linkage.link import link
@@ -40,14 +40,15 @@ with warnings.catch_warnings():
     @dg.asset(
         key=SPINE,
         group_name="linkage",
+        owners=group_owners("linkage"),
         deps=IDENTITY_ASSETS,
         partitions_def=MONTHLY,
         backfill_policy=SINGLE_RUN,
         pool=WRITER_POOL,
         kinds={"duckdb", "splink"},
-        description="Person spine across the five sources: linkage.spine (source, record_key, "
-        "person_key, cluster_id, match_probability, match_rule) and linkage.spine_events. "
-        "Deterministic keys first, then Splink (named and NDTMS models). See docs/linkage.md.",
+        description="Person spine across the five sources: `linkage.spine` (source, record_key, "
+        "person_key, cluster_id, match_probability, match_rule) and `linkage.spine_events`. "
+        "Deterministic keys first, then Splink (named and NDTMS models). See `docs/linkage.md`.",
         check_specs=[
             dg.AssetCheckSpec(name, asset=SPINE, description=text, blocking=True)
             for name, text in CHECKS.items()

@@ -9,10 +9,12 @@ import duckdb
 import polars as pl
 
 from pipelines.asset_keys import (
+    DBT_DOCS_KEY,
     FCT_INDICATORS_KEY,
     INDICATOR_CHECK_NAMES,
     PUBLICATION_KEY,
     SNAPSHOT_KEY,
+    group_owners,
 )
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.partitions import MONTHLY, RUN_MONTHS_TAG, SINGLE_RUN
@@ -23,6 +25,8 @@ from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResou
 
 #: ``ops.manifest`` columns listed in a release's metadata.json.
 RELEASE_MANIFEST_FIELDS = "path, table_name, delivery_month, sha256, rows_read, rows_loaded, status"
+#: Dagster group of the publication assets.
+GROUP = "publication"
 
 
 class PublishConfig(dg.Config):
@@ -117,12 +121,14 @@ def warehouse_frames(
 
 @dg.asset(
     key=PUBLICATION_KEY,
-    deps=[FCT_INDICATORS_KEY],
+    # the dbt docs go in the site first, so the index written with the release links them
+    deps=[FCT_INDICATORS_KEY, DBT_DOCS_KEY],
     partitions_def=MONTHLY,
     backfill_policy=SINGLE_RUN,
-    group_name="publication",
+    group_name=GROUP,
+    owners=group_owners(GROUP),
     kinds={"csv", "parquet", "xlsx", "html"},
-    description="Disclosure-controlled release publications/<YYYY-MM>/ of the publication scope "
+    description="Disclosure-controlled release `publications/<YYYY-MM>/` of the publication scope "
     "(tidy CSV, Parquet, XLSX, charts, metadata, download page), written atomically after the "
     "quality gate.",
 )
@@ -180,7 +186,8 @@ def release(
     deps=[PUBLICATION_KEY],
     partitions_def=MONTHLY,
     backfill_policy=SINGLE_RUN,
-    group_name="publication",
+    group_name=GROUP,
+    owners=group_owners(GROUP),
     pool=WRITER_POOL,
     kinds={"duckdb"},
     description="Read-only DuckDB copy of the marts and staging for analysts, refreshed after "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.asset_keys import DBT_DOCS_FILE
 from pipelines.publish.profile_pages import search_box
 from pipelines.publish.tables import formatted
 from pipelines.publish.workbook import latest_periods
@@ -178,9 +179,20 @@ and ethnic group.</p>
     return path
 
 
+def model_docs_section(publications_dir: Path) -> str:
+    """The index's link to the dbt docs page of the latest build, when the run wrote one."""
+    if not (Path(publications_dir) / DBT_DOCS_FILE).is_file():
+        return ""
+    return (
+        f'<h2>How the figures are built</h2><p><a id="dbt-docs-link" href="{DBT_DOCS_FILE}">'
+        "Data model documentation</a> (dbt docs of the latest build: every model and column, "
+        "its tests and lineage from the deliveries to the indicator table; no data).</p>"
+    )
+
+
 def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path:
     """Write ``<publications_dir>/index.html``: the area search (latest release with profiles),
-    every release and its revisions."""
+    every release, its revisions and the link to the dbt docs."""
     publications_dir = Path(publications_dir)
     items = "".join(
         f'<li><a href="{m}/index.html">Release {m}</a></li>' for m in releases(publications_dir)
@@ -215,6 +227,7 @@ def write_site_index(publications_dir: Path, revision_log: pl.DataFrame) -> Path
     body = (
         "<h1>Drug treatment outcomes in prison and on release</h1>"
         f'{profiles}<h2>Releases</h2><ul id="releases">{items}</ul>{summary}'
+        f"{model_docs_section(publications_dir)}"
     )
     path = publications_dir / "index.html"
     tmp = path.with_name(".index.html.tmp")

@@ -1,24 +1,40 @@
 """The dbt models as monthly-partitioned Dagster assets (dbt tests become asset checks)."""
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from pipelines.asset_keys import GROUP_OWNERS, group_owners
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 
 #: Dagster group of each dbt layer (by the model's folder under ``models/``).
 LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "dbt_marts"}
+#: Code spans (left alone) and HTML-like placeholders such as ``<YYYY-MM>`` outside them.
+CODE_SPAN = re.compile(r"(`+[^`]*`+)")
+PLACEHOLDER = re.compile(r"<[A-Za-z!/?][^<>\n]*>")
+
+
+def markdown_safe(text: str) -> str:
+    """``text`` with every ``<placeholder>`` outside a code span put in one, so that Dagster's
+    markdown rendering shows it instead of swallowing it as an HTML tag."""
+    parts = CODE_SPAN.split(text)
+    return "".join(
+        part if i % 2 else PLACEHOLDER.sub(lambda m: f"`{m.group(0)}`", part)
+        for i, part in enumerate(parts)
+    )
 
 
 class OutcomesTranslator(DagsterDbtTranslator):
     """Sources keep the ingest/linkage keys from ``meta.dagster.asset_key`` (``["raw", table]``,
     ``["linkage", "spine"]``); a model's key is its name (``["fct_indicators"]``), a seed's
-    ``["seeds", name]``; models are grouped by layer, seeds as reference data."""
+    ``["seeds", name]``; models are grouped by layer, seeds as reference data, and each group's
+    owner is :data:`pipelines.asset_keys.GROUP_OWNERS`'s."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         resource_type = dbt_resource_props["resource_type"]
@@ -39,6 +55,18 @@ class OutcomesTranslator(DagsterDbtTranslator):
             if layer in fqn:
                 return group
         return super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        group = self.get_group_name(dbt_resource_props)
+        if group in GROUP_OWNERS:
+            return group_owners(group)
+        return super().get_owners(dbt_resource_props)
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The YAML description (placeholders made visible) followed by the model's SQL."""
+        props = dict(dbt_resource_props)
+        props["description"] = markdown_safe(props.get("description") or "")
+        return super().get_description(props)
 
 
 def run_vars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict[str, str]:
@@ -67,9 +95,11 @@ def outcome_model(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """``dbt build`` (seeds, models, tests) on the run's warehouse, as of the last month of the
-    run's range."""
+    run's range. Each built table's materialisation carries ``dagster/row_count``: dagster-dbt
+    counts it with one read-only query per table once dbt has exited (DuckDB allows no reader
+    beside dbt's writer)."""
     args = ["build", "--vars", json.dumps(run_vars(context, warehouse))]
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(args, context=context).stream().fetch_row_counts()
 
 
 def dbt_resource() -> DbtCliResource:

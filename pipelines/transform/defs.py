@@ -1,4 +1,4 @@
-"""Transform's part of the code location: every dbt seed and model as an asset.
+"""Transform's part of the code location: every dbt seed and model as an asset, and their docs.
 
 Needs ``dbt_project/target/manifest.json``: ``dagster dev`` prepares it when the project is first
 read (:func:`pipelines.transform.project.dbt_project`); elsewhere call
@@ -18,5 +18,8 @@ import dagster as dg
 
 from pipelines.resources import RESOURCES
 from pipelines.transform.assets import dbt_resource, outcome_model
+from pipelines.transform.docs import dbt_docs
 
-defs = dg.Definitions(assets=[outcome_model], resources={**RESOURCES, "dbt": dbt_resource()})
+defs = dg.Definitions(
+    assets=[outcome_model, dbt_docs], resources={**RESOURCES, "dbt": dbt_resource()}
+)

@@ -666,3 +666,38 @@ def publish_from_warehouse(warehouse: Path, out: Path) -> Path:
         ).fetchone()
     inputs = ReleaseInputs(month, indicators, catalogue, geography, manifest, scope=scope)
     return publish_release(out, inputs)
+
+
+#: Groups of the equality-of-access ratio: breakdown -> SQL of the group over truth triages
+#: with their person's columns (age at triage from the true date of birth).
+ACCESS_GROUPS = {
+    "sex": "case sex when 'F' then 'Female' when 'M' then 'Male' end",
+    "ethnic_group": "ethnic_group",
+    "age_band": "case when age < 25 then '18-24' when age < 30 then '25-29' when age < 40 "
+    "then '30-39' when age < 50 then '40-49' else '50+' end",
+}
+
+
+def access_ratio_truth(truth_dir: Path, period: str) -> dict[tuple[str, str], tuple]:
+    """England's equality-of-access ratio per group in ``period`` from ``truth/``: (breakdown,
+    group) -> (observed, expected, ratio), where observed = adult triages with need in the group
+    that got a prison modality and expected = the group's triages x the overall rate."""
+    start, after = period_bounds(period)
+    con = _connect_truth(truth_dir)
+    con.execute(
+        f"""create view access as
+        select t.ost or t.psy as modality, p.*, {_age("p.dob", "t.triage_date")} as age
+        from t_triages as t join t_people as p using (person_id)
+        where t.treatment_need and t.triage_date >= date '{start}'
+            and t.triage_date < date '{after}'
+            and {_age("p.dob", "t.triage_date")} >= 18"""
+    ).fetchall()
+    (rate,) = con.execute("select avg(modality::int::double) from access").fetchone()
+    out = {}
+    for breakdown, group in ACCESS_GROUPS.items():
+        rows = con.execute(
+            f"select {group} as g, count(*) filter (where modality), count(*) from access group by g"
+        ).fetchall()
+        out |= {(breakdown, g): (obs, n * rate, obs / (n * rate)) for g, obs, n in rows}
+    con.close()
+    return out

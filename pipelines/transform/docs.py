@@ -1,0 +1,76 @@
+"""The dbt docs of the build as one static page in the download site.
+
+``dbt docs generate --static`` writes ``static_index.html``: the docs site with the manifest
+(models, columns, descriptions, SQL, lineage) and the catalog embedded. DuckDB's catalog holds
+relation and column names, types and comments only (no row, value or statistic), so the page
+carries no data. It goes in the site's root (not a release folder: it embeds generation times,
+and releases are byte-identical for the same input) and the site's index links to it.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from pipelines.asset_keys import DBT_DOCS_FILE, DBT_DOCS_KEY, group_owners
+from pipelines.partitions import MONTHLY, SINGLE_RUN
+from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResource
+from pipelines.transform.assets import outcome_model, run_vars
+from pipelines.transform.project import dbt_project
+
+#: The page dbt writes into its target folder.
+STATIC_PAGE = "static_index.html"
+
+
+def install(page: Path, target: Path) -> Path:
+    """Copy ``page`` to ``target`` through a temporary file in its folder and a rename, so a
+    reader of the site sees the old page or the new one, never part of one (a killed run's
+    temporary file is deleted by the next)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        stale.unlink(missing_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        shutil.copyfile(page, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+@dg.asset(
+    key=DBT_DOCS_KEY,
+    deps=[outcome_model],
+    partitions_def=MONTHLY,
+    backfill_policy=SINGLE_RUN,
+    pool=WRITER_POOL,
+    group_name="publication",
+    owners=group_owners("publication"),
+    kinds={"dbt", "html"},
+    description=f"dbt docs of the build (models, columns, tests, lineage; no data) as one static "
+    f"page, `publications/{DBT_DOCS_FILE}`, linked from the site's index.",
+)
+def dbt_docs(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    publication: PublicationResource,
+) -> dg.MaterializeResult:
+    """``dbt docs generate --static`` on the run's warehouse, installed in the site's root."""
+    args = ["docs", "generate", "--static", "--vars", json.dumps(run_vars(context, warehouse))]
+    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as tmp:
+        target = Path(tmp)
+        dbt.cli(args, manifest=dbt_project().manifest_path, target_path=target).wait()
+        catalog = json.loads((target / "catalog.json").read_text())
+        page = install(target / STATIC_PAGE, publication.publications_path() / DBT_DOCS_FILE)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(page)),
+            "bytes": page.stat().st_size,
+            "relations": len(catalog["nodes"]) + len(catalog["sources"]),
+        }
+    )
