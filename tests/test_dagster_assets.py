@@ -86,6 +86,7 @@ def dbt_run(ci_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("dbt_row_counts")
     warehouse = folder / "warehouse.duckdb"
     shutil.copy(ci_warehouse / "warehouse.duckdb", warehouse)
+    before = Path.cwd()
     with dg.instance_for_test() as instance:
         result = dg.materialize(
             [outcome_model, dbt_docs],
@@ -97,6 +98,8 @@ def dbt_run(ci_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
             },
             partition_key="2024-12",
         )
+        # relative paths of later assets (release, snapshot) resolve where they did before
+        assert Path.cwd() == before
         yield result, warehouse, folder / "site"
 
 

@@ -12,6 +12,7 @@ from pipelines.asset_keys import GROUP_OWNERS, group_owners
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
+from pipelines.transform.row_counts import with_row_counts
 
 #: Dagster group of each dbt layer (by the model's folder under ``models/``).
 LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "dbt_marts"}
@@ -95,11 +96,11 @@ def outcome_model(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     """``dbt build`` (seeds, models, tests) on the run's warehouse, as of the last month of the
-    run's range. Each built table's materialisation carries ``dagster/row_count``: dagster-dbt
-    counts it with one read-only query per table once dbt has exited (DuckDB allows no reader
-    beside dbt's writer)."""
+    run's range; each built table's materialisation carries ``dagster/row_count``
+    (:mod:`pipelines.transform.row_counts`)."""
     args = ["build", "--vars", json.dumps(run_vars(context, warehouse))]
-    yield from dbt.cli(args, context=context).stream().fetch_row_counts()
+    invocation = dbt.cli(args, context=context)
+    yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
 
 
 def dbt_resource() -> DbtCliResource:
