@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -42,35 +43,39 @@ def install(page: Path, target: Path) -> Path:
     return target
 
 
-@dg.asset(
-    key=DBT_DOCS_KEY,
-    deps=[outcome_model],
-    partitions_def=MONTHLY,
-    backfill_policy=SINGLE_RUN,
-    pool=WRITER_POOL,
-    group_name="publication",
-    owners=group_owners("publication"),
-    kinds={"dbt", "html"},
-    description=f"dbt docs of the build (models, columns, tests, lineage; no data) as one static "
-    f"page, `publications/{DBT_DOCS_FILE}`, linked from the site's index.",
-)
-def dbt_docs(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    publication: PublicationResource,
-) -> dg.MaterializeResult:
-    """``dbt docs generate --static`` on the run's warehouse, installed in the site's root."""
-    args = ["docs", "generate", "--static", "--vars", json.dumps(run_vars(context, warehouse))]
-    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as tmp:
-        target = Path(tmp)
-        dbt.cli(args, manifest=dbt_project().manifest_path, target_path=target).wait()
-        catalog = json.loads((target / "catalog.json").read_text())
-        page = install(target / STATIC_PAGE, publication.publications_path() / DBT_DOCS_FILE)
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(page)),
-            "bytes": page.stat().st_size,
-            "relations": len(catalog["nodes"]) + len(catalog["sources"]),
-        }
+# ``backfill_policy`` is beta in dagster 1.13
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+    @dg.asset(
+        key=DBT_DOCS_KEY,
+        deps=[outcome_model],
+        partitions_def=MONTHLY,
+        backfill_policy=SINGLE_RUN,
+        pool=WRITER_POOL,
+        group_name="publication",
+        owners=group_owners("publication"),
+        kinds={"dbt", "html"},
+        description="dbt docs of the build (models, columns, tests, lineage; no data) as one "
+        f"static page, `publications/{DBT_DOCS_FILE}`, linked from the site's index.",
     )
+    def dbt_docs(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        publication: PublicationResource,
+    ) -> dg.MaterializeResult:
+        """``dbt docs generate --static`` on the run's warehouse, installed in the site's root."""
+        args = ["docs", "generate", "--static", "--vars", json.dumps(run_vars(context, warehouse))]
+        with tempfile.TemporaryDirectory(prefix="dbt-docs-") as tmp:
+            target = Path(tmp)
+            dbt.cli(args, manifest=dbt_project().manifest_path, target_path=target).wait()
+            catalog = json.loads((target / "catalog.json").read_text())
+            page = install(target / STATIC_PAGE, publication.publications_path() / DBT_DOCS_FILE)
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(page)),
+                "bytes": page.stat().st_size,
+                "relations": len(catalog["nodes"]) + len(catalog["sources"]),
+            }
+        )
