@@ -82,6 +82,18 @@ journey_groups as (
     group by all
 ),
 
+-- People with a community episode, numbered: grouping and joining by the number is far cheaper
+-- than by the 64-character key.
+community_people as (
+    select
+        person_key,
+        row_number() over (order by person_key) as person_number
+    from (
+        select distinct person_key from {{ ref('int_treatment_episodes') }}
+        where setting = 'COMMUNITY'
+    ) as people
+),
+
 -- Community episodes numbered in triage order (then episode id): of a person's episodes open in a
 -- period, the latest is the one with the highest number.
 community_episodes as (
@@ -97,8 +109,7 @@ community_episodes as (
         age_at_triage,
         lives_with_children,
         has_parental_responsibility,
-        row_number() over (order by triage_date, episode_id) as episode_order,
-        dense_rank() over (order by person_key) as person_number
+        row_number() over (order by triage_date, episode_id) as episode_order
     from {{ ref('int_treatment_episodes') }}
     where setting = 'COMMUNITY'
 ),
@@ -110,11 +121,12 @@ episodes_in_period as (
         periods.period,
         periods.start_index,
         periods.end_index,
-        ep.person_number,
+        people.person_number,
         ep.episode_order,
         ep.lives_with_children,
         ep.has_parental_responsibility
     from community_episodes as ep
+    inner join community_people as people on ep.person_key = people.person_key
     inner join periods
         on periods.period_type in ('month', 'rolling_12m')
             and ep.triage_date < periods.period_after
@@ -124,9 +136,9 @@ episodes_in_period as (
 -- Peer and family support interventions of community episodes, by the period they fell in.
 modalities_in_period as (
     select
-        periods.period_type,
-        periods.period,
-        m.person_key,
+        periods.start_index,
+        periods.end_index,
+        people.person_number,
         max(case when m.modality in ('RECOV', 'MUTAID') and m.start_date >= periods.period_start
                 and m.start_date < periods.period_after then 1
             else 0
@@ -140,6 +152,7 @@ modalities_in_period as (
             else 0
         end) as started_family_support
     from {{ ref('int_treatment_modalities') }} as m
+    inner join community_people as people on m.person_key = people.person_key
     inner join periods
         on
             periods.period_type in ('month', 'rolling_12m')
@@ -149,7 +162,7 @@ modalities_in_period as (
             )
     where m.setting = 'COMMUNITY'
         and m.modality in ('RECOV', 'MUTAID', 'FAMSUP')
-    group by periods.period_type, periods.period, m.person_key
+    group by periods.start_index, periods.end_index, people.person_number
 ),
 
 -- Each person's latest episode in each period, and whether any of their episodes open in it
@@ -191,9 +204,9 @@ people as (
     inner join community_episodes as latest
         on p.latest_episode_order = latest.episode_order
     left join modalities_in_period as m
-        on p.period_type = m.period_type
-            and p.period = m.period
-            and latest.person_key = m.person_key
+        on p.start_index = m.start_index
+            and p.end_index = m.end_index
+            and p.person_number = m.person_number
     where {{ is_adult('latest.age_at_triage') }}
 ),
 
