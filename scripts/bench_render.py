@@ -59,6 +59,13 @@ def _stage_rows(entry: dict) -> list[str]:
     return rows
 
 
+def _synth_line(synth: dict) -> str:
+    """The synthesis sentence: its time and peak, or that earlier deliveries were reused."""
+    if not synth.get("seconds"):
+        return "Synthesis (not in the figures): deliveries reused from an earlier `outcomes synth`."
+    return f"Synthesis (not in the figures): {secs(synth['seconds'])}, peak {gb(synth['peak_mb'])}."
+
+
 def render_main(entry: dict | None) -> str:
     """The ``bench`` section: stage table, floor, goals and the conditions of the measurement."""
     if entry is None:
@@ -90,8 +97,7 @@ def render_main(entry: dict | None) -> str:
         f"Floor (every landing file read once, `count(*)`): {secs(floor_full['seconds'])} for "
         f"{floor_full['rows']:,} rows in {floor_full['files']} files (full build); "
         f"{secs(floor_new['seconds'])} for {floor_new['rows']:,} rows (new month).",
-        f"Synthesis (not in the figures): {secs(entry['synth']['seconds'])}, "
-        f"peak {gb(entry['synth']['peak_mb'])}.",
+        _synth_line(entry["synth"]),
         "",
         "| goal | measured | result |",
         "|---|---:|---|",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from scripts.bench_render import BENCH, NOT_MEASURED, SCALING, render_doc, render_main
+from scripts.bench_render import BENCH, NOT_MEASURED, SCALING, _synth_line, render_doc, render_main
 from scripts.bench_stages import OTHER, UNMAPPED, median_run, stage_figures, stage_of
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -88,9 +89,17 @@ def test_rendered_table_and_goals() -> None:
 
 def test_render_doc_fills_the_markers_of_the_committed_page(tmp_path: Path) -> None:
     doc = tmp_path / "benchmarks.md"
-    render_doc(doc, DOC, {}, "national", "national")
+    results_file = DOC.parents[1] / "bench" / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.exists() else {}
+    render_doc(doc, DOC, results, "national", "national")
     text = doc.read_text()
-    assert text == DOC.read_text()  # nothing measured: the committed page is what it renders
+    assert text == DOC.read_text()  # the committed page is what the committed results render
     for start, end in (BENCH, SCALING):
         assert text.index(start) < text.index(end)
-    assert NOT_MEASURED in text
+    assert ("Scenario `national`" in text) if results else (NOT_MEASURED in text)
+
+
+def test_reused_synthesis_is_said_not_timed_as_zero() -> None:
+    assert "reused" in _synth_line({"seconds": 0.0, "peak_mb": 0.0})
+    timed = _synth_line({"seconds": 171.0, "peak_mb": 1700.0})
+    assert "171" in timed and "reused" not in timed
