@@ -22,15 +22,18 @@ BASELINE_MONTHS = 6
 MIN_TREND_NUMERATOR = 20
 
 
-def indicator_rows(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> pl.DataFrame:
+def indicator_rows(
+    con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame, where: str = "TRUE"
+) -> pl.DataFrame:
     """``fct_indicators`` with the catalogue's unit and bounds, plus derived check columns.
 
     ``checked_value`` is the value where the denominator reaches the indicator's minimum (the
     rows that can be published; values on tiny denominators are too noisy to bound);
     ``count_numerator`` is the numerator where it is a count; ``ci_low_excess`` and
-    ``ci_high_shortfall`` are how far the estimate lies outside its own interval.
+    ``ci_high_shortfall`` are how far the estimate lies outside its own interval. ``where``
+    (SQL) keeps only the rows a check reads.
     """
-    frame = con.sql(f"SELECT {_CHECKED_COLUMNS} FROM main_marts.fct_indicators").pl()
+    frame = con.sql(f"SELECT {_CHECKED_COLUMNS} FROM main_marts.fct_indicators WHERE {where}").pl()
     bounds = catalogue.select(
         "indicator_id", "unit", "lower_bound", "upper_bound", "min_denominator"
     )
@@ -44,6 +47,15 @@ def indicator_rows(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> p
         (pl.col("ci_low") - pl.col("value")).alias("ci_low_excess"),
         (pl.col("value") - pl.col("ci_high")).alias("ci_high_shortfall"),
     ).sort("indicator_id", "period", "geography_code", "breakdown", "breakdown_value")
+
+
+def indicator_counts(con: duckdb.DuckDBPyConnection, catalogue: pl.DataFrame) -> pl.DataFrame:
+    """Indicator, unit, numerator, denominator and value of every ``fct_indicators`` row (all
+    that :func:`indicator_proportions` reads)."""
+    frame = con.sql(
+        "SELECT indicator_id, numerator, denominator, value FROM main_marts.fct_indicators"
+    ).pl()
+    return frame.join(catalogue.select("indicator_id", "unit"), on="indicator_id", how="left")
 
 
 def indicator_proportions(rows: pl.DataFrame) -> pl.DataFrame:
@@ -87,6 +99,18 @@ def indicator_coverage(
         .with_columns((pl.col("areas") / pl.col("areas_previous")).alias("coverage_ratio"))
         .sort("indicator_id")
     )
+
+
+#: The rows :func:`indicator_trend` reads (SQL, for :func:`indicator_rows`).
+TREND_ROWS = (
+    "geography_type = 'england' AND breakdown = 'none' AND period_type = 'month' "
+    "AND status = 'published'"
+)
+
+
+def indicator_areas(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Indicator and area of every ``fct_indicators`` row (all that presence and coverage read)."""
+    return con.sql("SELECT indicator_id, geography_code FROM main_marts.fct_indicators").pl()
 
 
 def indicator_trend(rows: pl.DataFrame) -> pl.DataFrame:
@@ -155,9 +179,25 @@ def raw_month_rows(con: duckdb.DuckDBPyConnection, table: str, month: str) -> pl
 
 
 def spine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The spine for its suites, each record and person key replaced by a dense integer code.
+
+    Codes keep every equality and null of the keys, so uniqueness and cluster sizes are judged
+    exactly; they take a fraction of the memory of 64-character strings in pandas (a national
+    spine as strings took over 6 GB to validate) and keep pseudonymous keys out of Data Docs.
+    """
     return con.sql(
-        "SELECT source, record_key, person_key, cluster_id, match_probability, match_rule "
-        "FROM linkage.spine ORDER BY record_key"
+        """
+        SELECT
+            source,
+            CASE WHEN record_key IS NOT NULL THEN dense_rank() OVER (ORDER BY record_key) END
+                AS record_key,
+            CASE WHEN person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY person_key) END
+                AS person_key,
+            match_probability,
+            match_rule
+        FROM linkage.spine
+        ORDER BY record_key
+        """
     ).pl()
 
 

@@ -104,7 +104,9 @@ def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
             (
                 (
                     "indicator_proportions",
-                    lambda con, pub, m: frames.indicator_proportions(_indicators(con, pub, m)),
+                    lambda con, pub, m: frames.indicator_proportions(
+                        frames.indicator_counts(con, pub.catalogue())
+                    ),
                 ),
             ),
             "Proportions: numerator <= denominator and value in 0-1.",
@@ -116,7 +118,7 @@ def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
                 (
                     "indicator_presence",
                     lambda con, pub, m: frames.indicator_presence(
-                        _indicators(con, pub, m), pub.catalogue()
+                        frames.indicator_areas(con), pub.catalogue()
                     ),
                 ),
             ),
@@ -129,7 +131,7 @@ def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
                 (
                     "indicator_coverage",
                     lambda con, pub, m: frames.indicator_coverage(
-                        _indicators(con, pub, m),
+                        frames.indicator_areas(con),
                         pub.publications_path(),
                         pub.releases(),
                         m[-1] if m else None,
@@ -144,7 +146,9 @@ def indicator_checks(key: dg.AssetKey = FCT_INDICATORS_KEY) -> list[GateCheck]:
             (
                 (
                     "indicator_trend",
-                    lambda con, pub, m: frames.indicator_trend(_indicators(con, pub, m)),
+                    lambda con, pub, m: frames.indicator_trend(
+                        frames.indicator_rows(con, pub.catalogue(), frames.TREND_ROWS)
+                    ),
                 ),
             ),
             "England month-on-month change within plausible bounds.",

@@ -59,13 +59,33 @@ def _describe(result: object) -> str:
     return f"{config.type}[{target}]{extra}"
 
 
+#: String columns with at most this share of distinct values go to pandas as categoricals.
+CATEGORICAL_SHARE = 0.1
+
+
+def to_pandas(frame: pl.DataFrame) -> pd.DataFrame:
+    """``frame`` as pandas, repeated strings as categoricals.
+
+    Pandas holds one Python object per string cell, several GB for a few million rows of
+    indicator codes; a categorical holds each distinct value once. Values, nulls and the
+    expectations' results are unchanged.
+    """
+    limit = max(1, int(frame.height * CATEGORICAL_SHARE))
+    repeated = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String and frame[name].n_unique() <= limit
+    ]
+    return frame.with_columns(pl.col(repeated).cast(pl.Categorical)).to_pandas()
+
+
 def validate(
     frame: pl.DataFrame | pd.DataFrame, suite_name: str, docs: Path | None = None
 ) -> SuiteResult:
     """Validate ``frame`` against ``expectations/<suite_name>.json`` (Data Docs into ``docs``)."""
     import great_expectations as gx
 
-    data = frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame
+    data = to_pandas(frame) if isinstance(frame, pl.DataFrame) else frame
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     suite = context.suites.add(gx.ExpectationSuite(**load_suite(suite_name)))
