@@ -42,7 +42,7 @@ from scripts.bench_measure import (
     tail,
 )
 from scripts.bench_render import gb, render_doc, secs
-from scripts.bench_stages import OTHER, STAGES, UNMAPPED, median_run, stage_figures
+from scripts.bench_stages import OTHER, STAGES, UNMAPPED, median_run, peak_in, stage_figures
 
 log = logging.getLogger("bench")
 ROOT = Path(__file__).resolve().parents[1]
@@ -158,6 +158,11 @@ def measured_run(run_dir: Path, months: list[str], month_arg: str | None, log_pa
         "steps": {
             k: [round(a - measured.started, 3), round(b - measured.started, 3)]
             for k, (a, b) in sorted(steps.items(), key=lambda kv: kv[1])
+        },
+        # which step holds a stage's peak (the stages' figures are per stage only)
+        "step_peak_mb": {
+            k: round(peak_in(measured.samples, [interval]), 1)
+            for k, interval in sorted(steps.items(), key=lambda kv: kv[1])
         },
     }
 

@@ -62,8 +62,8 @@ with warnings.catch_warnings():
             record_stats(con, summary)
             outcomes = evaluate(con, month)
             samples = {
-                models.NAMED: named_profiles(con).slice(0, 50),
-                models.NDTMS: ndtms_profiles(con).slice(0, 50),
+                models.NAMED: named_profiles(con, limit=50),
+                models.NDTMS: ndtms_profiles(con, limit=50),
             }
             report = write_report(
                 con,

@@ -22,7 +22,7 @@ from pipelines.linkage.config import THRESHOLDS, Thresholds
 from pipelines.linkage.graph import components
 from pipelines.linkage.person_keys import assign_keys
 from pipelines.linkage.profiles import HAS_IDENTITY, named_profiles, ndtms_profiles, prepare
-from pipelines.linkage.scoring import score_pairs, scratch_config
+from pipelines.linkage.scoring import score_pairs, shared_memory
 from pipelines.linkage.tables import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -206,16 +206,17 @@ def link(
     # 2. Splink on named profiles: pairs with a new profile, not already in one group
     population = named_profiles(con, ", p.is_new, g.lab as grp")
     profiles = _candidates(con, population, models.NAMED_KEYS)
-    pairs = score_pairs(
-        profiles,
-        models.load_model(models.NAMED),
-        models.NAMED_BLOCKING,
-        "(l.is_new or r.is_new) and l.grp <> r.grp",
-        thresholds.store_floor,
-        _prior_scale(models.NAMED, population.num_rows),
-        population,
-        scratch_config(con),
-    )
+    with shared_memory(con) as scratch:
+        pairs = score_pairs(
+            profiles,
+            models.load_model(models.NAMED),
+            models.NAMED_BLOCKING,
+            "(l.is_new or r.is_new) and l.grp <> r.grp",
+            thresholds.store_floor,
+            _prior_scale(models.NAMED, population.num_rows),
+            population,
+            scratch,
+        )
     summary.named_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "named", "lk_named_prof", "pid", month)
     _remember_profiles(con, models.NAMED, "lk_named_prof")
@@ -257,16 +258,17 @@ def link(
     summary.ndtms_profiles = n_nd
     nd_population = ndtms_profiles(con, ", p.is_new")
     nd_profiles = _candidates(con, nd_population, models.NDTMS_KEYS)
-    pairs = score_pairs(
-        nd_profiles,
-        models.load_model(models.NDTMS),
-        models.NDTMS_BLOCKING,
-        "(l.is_new or r.is_new) and (l.kind = 'ndtms' or r.kind = 'ndtms')",
-        thresholds.store_floor,
-        _prior_scale(models.NDTMS, nd_population.num_rows),
-        nd_population,
-        scratch_config(con),
-    )
+    with shared_memory(con) as scratch:
+        pairs = score_pairs(
+            nd_profiles,
+            models.load_model(models.NDTMS),
+            models.NDTMS_BLOCKING,
+            "(l.is_new or r.is_new) and (l.kind = 'ndtms' or r.kind = 'ndtms')",
+            thresholds.store_floor,
+            _prior_scale(models.NDTMS, nd_population.num_rows),
+            nd_population,
+            scratch,
+        )
     summary.ndtms_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "ndtms", "lk_nd_prof", "iid", month)
     _remember_profiles(con, models.NDTMS, "lk_nd_prof")

@@ -153,25 +153,35 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, pseudo_key: str = "") ->
 HAS_IDENTITY = "not (p.forename is null and p.surname is null and p.dob is null)"
 
 
-def named_profiles(con: duckdb.DuckDBPyConnection, extra: str = "") -> pa.Table:
-    """Named profiles as the named model's input (``extra``: more select expressions)."""
+def _limit(rows: int | None) -> str:
+    return "" if rows is None else f"limit {int(rows)}"
+
+
+def named_profiles(
+    con: duckdb.DuckDBPyConnection, extra: str = "", limit: int | None = None
+) -> pa.Table:
+    """Named profiles as the named model's input (``extra``: more select expressions; ``limit``:
+    only the first rows)."""
     return con.sql(
         f"""
         select p.pid as unique_id, forename, surname, forename || ' ' || surname as full_name,
             dob, sex, pnc, prison_number, pc {extra}
         from lk_named_prof p {"join lk_named_grp g using (pid)" if "g." in extra else ""}
         where {HAS_IDENTITY}
-        order by unique_id
+        order by unique_id {_limit(limit)}
         """
     ).to_arrow_table()
 
 
-def ndtms_profiles(con: duckdb.DuckDBPyConnection, extra: str = "") -> pa.Table:
-    """Initials profiles (NDTMS and named records) as the NDTMS model's input."""
+def ndtms_profiles(
+    con: duckdb.DuckDBPyConnection, extra: str = "", limit: int | None = None
+) -> pa.Table:
+    """Initials profiles (NDTMS and named records) as the NDTMS model's input (``limit``: only
+    the first rows)."""
     return con.sql(
         f"""
         select iid as unique_id, initials, left(initials, 1) as f1, right(initials, 1) as s1,
             dob, sex, pc, la, kind {extra}
-        from lk_nd_prof p order by unique_id
+        from lk_nd_prof p order by unique_id {_limit(limit)}
         """
     ).to_arrow_table()

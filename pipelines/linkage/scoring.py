@@ -7,6 +7,9 @@ so its scratch tables never land in the warehouse file.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -37,6 +40,57 @@ def scratch_config(parent: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "select " + ", ".join(f"current_setting('{n}')" for n in names)
     ).fetchall()[0]
     return {n: str(v) for n, v in zip(names, values, strict=True) if v not in (None, "")}
+
+
+#: Share of the warehouse connection's memory limit Splink's connection takes while it scores
+#: (the warehouse connection keeps the rest, spilling its temp tables if it must).
+SCRATCH_SHARE = 0.75
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "bytes": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def limit_bytes(text: str) -> int | None:
+    """Bytes of a DuckDB memory limit as ``current_setting`` shows it (``1.8 GiB``); ``None`` when
+    it is not a size."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", text)
+    if not match or match.group(2).lower() not in _UNITS:
+        return None
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+@contextmanager
+def shared_memory(parent: duckdb.DuckDBPyConnection) -> Iterator[dict[str, str]]:
+    """Splink's connection config (:func:`scratch_config`) with :data:`SCRATCH_SHARE` of the
+    warehouse connection's memory limit, which the warehouse connection gives up until the
+    block ends: the two together stay within the one limit the run was given."""
+    config = scratch_config(parent)
+    original = config.get("memory_limit", "")
+    total = limit_bytes(original)
+    if total is None:
+        yield config
+        return
+    scratch = int(total * SCRATCH_SHARE)
+    try:
+        parent.execute(f"SET memory_limit = '{total - scratch}B'")
+    except duckdb.Error as exc:  # cannot evict enough now: keep both at the full limit
+        log.warning("warehouse connection kept its memory limit while Splink scores: %s", exc)
+        yield config
+        return
+    try:
+        yield {**config, "memory_limit": f"{scratch}B"}
+    finally:
+        parent.execute(f"SET memory_limit = '{original}'")
 
 
 def score_pairs(
