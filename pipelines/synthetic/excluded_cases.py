@@ -93,7 +93,8 @@ def non_qualifying_disposals(sim: object, off: pl.DataFrame, end: int) -> pl.Dat
     pick = np.flatnonzero(kind != "")
     rows = off[pick]
     kind = kind[pick]
-    shift = rng.integers(-90, 91, len(pick))
+    # a separate charge within a year of a proven offence: often in a year with no conviction
+    shift = rng.integers(-365, 366, len(pick))
     lag = np.where(kind == "ACQ", rng.integers(40, 240, len(pick)), rng.integers(0, 3, len(pick)))
     offence_date = rows["offence_date"].to_numpy() + shift
     arrest_gap = (rows["arrest_date"] - rows["offence_date"]).to_numpy()

@@ -361,8 +361,34 @@ def _reoffending_units(ws: str, we: str) -> str:
         )"""
 
 
-def _release_need_sql(ind: str, ws: str, we: str) -> str:
+def deaths_proxy_gap(truth_dir: Path, period: str) -> dict[str, tuple[float, float]]:
+    """What the NDTMS-only deaths leave out, from ``truth/`` over ``period``: per indicator
+    (value with deaths NDTMS recorded, value with every death). For the deaths proxies that is
+    the rate per 1,000; for continuity of care (C20), the rate excluding recorded deaths only
+    (as the warehouse can) and excluding every death in the window (the official rule)."""
+    start, after = period_bounds(period)
+    ws, we = f"date '{start}'", f"date '{after}'"
+    con = _connect_truth(truth_dir)
+    out = {}
+    for ind in ("so08_deaths_28d_per_1000", "so08_deaths_12m_per_1000"):
+        recorded = con.execute(_release_need_sql(ind, ws, we)).fetchone()[2]
+        every = con.execute(_release_need_sql(ind, ws, we, every_death=True)).fetchone()[2]
+        out[ind] = (float(recorded), float(every))
+    c20 = "so05_continuity_of_care_21d"
+    recorded = con.execute(_release_need_sql(c20, ws, we, every_death=False)).fetchone()[2]
+    every = con.execute(_release_need_sql(c20, ws, we)).fetchone()[2]
+    out[c20] = (float(recorded), float(every))
+    con.close()
+    return out
+
+
+def _release_need_sql(ind: str, ws: str, we: str, every_death: bool | None = None) -> str:
+    """Continuity of care and deaths after release. Deaths: continuity of care excludes every
+    death in the window (C20) and the deaths proxies count NDTMS-recorded deaths, unless
+    ``every_death`` says otherwise (used to measure the proxies)."""
     treated = ind.startswith("so05_")
+    if every_death is None:
+        every_death = treated
     need = (
         "r.in_treatment_at_release"
         if treated
@@ -382,6 +408,7 @@ def _release_need_sql(ind: str, ws: str, we: str) -> str:
             select person_id, min(death_date) as death_date from t_deaths where in_treatment group by 1
         ),
         all_deaths as (select person_id, min(death_date) as death_date from t_deaths group by 1),
+        counted_deaths as (select * from {"all_deaths" if every_death else "recorded_deaths"}),
         u as (
             select c.release_id,
                 exists (
@@ -392,17 +419,15 @@ def _release_need_sql(ind: str, ws: str, we: str) -> str:
                             and (e.discharge_date is null or e.discharge_date >= c.release_date)))
                 ) as engaged,
                 d.death_date - c.release_date as days_to_death,
-                d.death_date < c.release_date + interval 12 month as died_12m,
-                a.death_date - c.release_date as days_to_any_death
+                d.death_date < c.release_date + interval 12 month as died_12m
             from cohort as c
-            left join recorded_deaths as d on d.person_id = c.person_id and d.death_date >= c.release_date
-            left join all_deaths as a on a.person_id = c.person_id and a.death_date >= c.release_date
+            left join counted_deaths as d on d.person_id = c.person_id and d.death_date >= c.release_date
         )"""
     if treated:
         # OHID C20 excludes deaths within the window, recorded in treatment or not
         return (
             f"{base} select sum(engaged::int), count(*), avg(engaged::int) from u "
-            "where days_to_any_death is null or days_to_any_death > 21"
+            "where days_to_death is null or days_to_death > 21"
         )
     if ind == "so08_deaths_28d_per_1000":
         flag = "coalesce(days_to_death <= 28, false)"
