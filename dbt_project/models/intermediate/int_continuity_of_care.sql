@@ -83,9 +83,8 @@ select
     coalesce(days_to_death between 0 and {{ var('continuity_window_days') }}, false) as died_within_window,
     case
         when is_deported then 'deported'
-        {%- if rule_on('deaths_in_window') %}
-        when coalesce(days_to_death between 0 and {{ var('continuity_window_days') }}, false) then 'died'
-        {%- endif %}
+        when coalesce(days_to_death between 0 and {{ var('continuity_window_days') }}, false)
+            {{- '' if rule_on('deaths_in_window') else ' and false' }} then 'died'
     end as exclusion_reason,
     death_date,
     coalesce(days_to_death between 0 and 28, false) as died_within_28_days,

@@ -1,4 +1,6 @@
 {{ config(materialized='view') }}
+{%- set retained_12_weeks = dbt.datediff('journey_start', 'period_after', 'day') ~ ' >= '
+    ~ var('effective_treatment_days') %}
 
 -- Indicator units from NDTMS community treatment journeys and people (sub-outcomes 7, 9, 11, 12):
 -- one unit per person per period, so every period is placed here (no roll-up from months).
@@ -79,8 +81,7 @@ journey_groups as (
         -- care-planned way
         case
             when still_in_treatment
-                then {% if rule_on('ni40_retention') %}{{ dbt.datediff('journey_start', 'period_after', 'day') }}
-                >= {{ var('effective_treatment_days') }}{% else %}true{% endif %}
+                then {{ retained_12_weeks if rule_on('ni40_retention') else 'true' }}
             else {{ dbt.datediff('journey_start', 'journey_end', 'day') }} >= {{ var('effective_treatment_days') }}
                 or end_reason in ('80', '81', '82', '83')
         end as is_effective,

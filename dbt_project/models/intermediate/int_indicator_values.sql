@@ -53,11 +53,11 @@ select
     {%- for bound, wilson, byar, sign in [('low', wilson_low, byar_low, '-'), ('high', wilson_high, byar_high, '+')] %}
         case unit
             when 'proportion' then {{ wilson('numerator', 'denominator') }}
-            when 'rate_per_100' then case
-                when standard_error is not null
-                    then {{ 'greatest(0, ' if sign == '-' else '(' }}100 * (numerator / denominator {{ sign }} 1.959963984540054 * standard_error))
-                else 100 * {{ byar('numerator') }} / denominator
-            end
+            when 'rate_per_100'
+                then 100 * coalesce(
+                        {{ 'greatest(0, ' if sign == '-' else '(' }}numerator / denominator {{ sign }} 1.959963984540054 * standard_error),
+                        {{ byar('numerator') }} / denominator
+                    )
             when 'rate_per_1000' then 1000 * {{ byar('numerator') }} / denominator
             when 'ratio' then {{ byar('numerator') }} / denominator
             when 'mean' then numerator / denominator {{ sign }} 1.959963984540054 * standard_error

@@ -23,6 +23,6 @@ left join {{ ref('stg_linkage_spine') }} as spine
         and d.record_key = spine.record_key
 left join {{ ref('offence_classification') }} as oc
     on d.ho_class = oc.ho_class
-{%- if rule_on('qualifying_disposals') %}
-where d.disposal_type in ('{{ var("qualifying_disposal_types") | join("', '") }}')
-{%- endif %}
+where
+    {{ "d.disposal_type in ('" ~ (var('qualifying_disposal_types') | join("', '")) ~ "')"
+        if rule_on('qualifying_disposals') else 'true' }}

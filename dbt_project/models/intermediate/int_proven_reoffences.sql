@@ -31,6 +31,4 @@ inner join {{ ref('int_offences') }} as offences
         > offences.offence_date
         and {{ dbt.dateadd('month', var('reoffending_follow_up_months') + var('reoffending_waiting_months'), 'releases.release_date') }}
         > offences.disposal_date
-{%- if rule_on('breach_offences') %}
-        and not offences.is_breach
-{%- endif %}
+        and {{ 'not offences.is_breach' if rule_on('breach_offences') else 'true' }}
