@@ -97,15 +97,18 @@ def non_qualifying_disposals(sim: object, off: pl.DataFrame, end: int) -> pl.Dat
     shift = rng.integers(-365, 366, len(pick))
     lag = np.where(kind == "ACQ", rng.integers(40, 240, len(pick)), rng.integers(0, 3, len(pick)))
     offence_date = rows["offence_date"].to_numpy() + shift
+    disposal_date = offence_date + lag
     arrest_gap = (rows["arrest_date"] - rows["offence_date"]).to_numpy()
     arrested = rows["arrest_date"].to_numpy() >= -100_000
+    # arrested after the offence, never after the disposal
+    arrest = np.minimum(offence_date + arrest_gap, disposal_date)
     extra = rows.with_columns(
         offence_date=pl.Series(offence_date, dtype=rows["offence_date"].dtype),
         arrest_date=pl.Series(
-            np.where(arrested, offence_date + arrest_gap, rows["arrest_date"].to_numpy()),
+            np.where(arrested, arrest, rows["arrest_date"].to_numpy()),
             dtype=rows["arrest_date"].dtype,
         ),
-        disposal_date=pl.Series(offence_date + lag, dtype=rows["disposal_date"].dtype),
+        disposal_date=pl.Series(disposal_date, dtype=rows["disposal_date"].dtype),
         disposal_type=pl.Series(kind, dtype=pl.String),
         result_code=pl.Series([NOT_PROVEN_RESULT_CODES[k] for k in kind], dtype=pl.String),
         sentence=pl.lit(0, dtype=rows["sentence"].dtype),
