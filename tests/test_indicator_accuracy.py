@@ -14,8 +14,10 @@ from pipelines.catalogue import load_catalogue
 from pipelines.publish.disclosure import primary_suppression
 from tests.support.indicator_truth import (
     EXACT_COUNTS,
+    PROPORTION_TOLERANCE,
     catalogue,
     compare,
+    deaths_proxy_gap,
     markdown_table,
     publish_from_warehouse,
 )
@@ -54,6 +56,21 @@ def test_published_headlines_agree_with_truth(comparisons: list) -> None:
     assert rejected == [], "\n" + markdown_table(rejected)
     exact = [c.indicator_id for c in comparisons if c.counts_exact]
     assert len(exact) >= len(EXACT_COUNTS) - 2, "\n" + markdown_table(comparisons)
+
+
+def test_deaths_proxies_are_measured_against_every_death(
+    comparisons: list, demo_synth: Path
+) -> None:
+    """The deaths indicators count only deaths NDTMS records: against the simulator's every
+    death they undercount, and continuity of care, which can exclude only recorded deaths, stays
+    within the 1-point tolerance of the official rule (docs/definitions.md, "Proxy measured")."""
+    period = next(c.period for c in comparisons if c.indicator_id == "so08_deaths_12m_per_1000")
+    gap = deaths_proxy_gap(demo_synth / "truth", period)
+    for indicator in ("so08_deaths_28d_per_1000", "so08_deaths_12m_per_1000"):
+        recorded, every = gap[indicator]
+        assert every > recorded, (indicator, recorded, every)
+    recorded, every = gap["so05_continuity_of_care_21d"]
+    assert abs(recorded - every) <= PROPORTION_TOLERANCE, (recorded, every)
 
 
 def _headline_reasons(warehouse: Path, release: Path) -> pl.DataFrame:

@@ -96,7 +96,10 @@ def test_pnc_files_parse_with_declared_types(ci_synth: Path):
     disposal = read_all(ci_synth, "pnc_disposal")
     assert disposal["DISPOSAL_ID"].is_unique().all()
     assert (disposal["DISPOSAL_DATE"] >= disposal["OFFENCE_DATE"]).all()
-    assert set(disposal["RESULT_CODE"].unique()) <= {"1002", "1115", "1116", "1015", "1018", "3000"}
+    codes = {"1002", "1115", "1116", "1015", "1018", "3000", "3052", "2006"}
+    assert set(disposal["RESULT_CODE"].unique()) <= codes
+    # penalty notices and acquittals are on the PNC too (they prove no offence)
+    assert {"CONV", "CAUT", "PND", "ACQ"} <= set(disposal["DISPOSAL_TYPE"].unique())
     custody = disposal.filter(pl.col("RESULT_CODE") == "1002")
     assert custody["SENTENCE_DAYS"].cast(pl.Int64).min() > 0
     assert disposal["HO_CLASS"].str.contains(r"^\d{3}/\d{2}$").all()

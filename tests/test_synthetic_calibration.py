@@ -36,14 +36,22 @@ def test_demo_calibration_within_brief_ranges(demo_synth: Path):
 def test_demo_treatment_engagement_lowers_reoffending(demo_synth: Path):
     import polars as pl
 
+    from pipelines.synthetic.excluded_cases import BREACH_CLASS, QUALIFYING_DISPOSALS
+
     truth = demo_synth / "truth"
     rel = pl.read_parquet(truth / "releases.parquet").filter(
         pl.col("release_type").is_in(["CONDITIONAL", "END_OF_SENTENCE"])
         & pl.col("in_treatment_at_release")
         & (pl.col("release_date") <= pl.date(2023, 6, 30))
     )
-    off = pl.read_parquet(truth / "offences.parquet").select(
-        "person_id", "offence_date", "disposal_date"
+    # proven re-offences only (MoJ: qualifying disposals, breaches not counted)
+    off = (
+        pl.read_parquet(truth / "offences.parquet")
+        .filter(
+            pl.col("disposal_type").is_in(QUALIFYING_DISPOSALS)
+            & (pl.col("ho_class") != BREACH_CLASS)
+        )
+        .select("person_id", "offence_date", "disposal_date")
     )
     hit = (
         rel.join(off, on="person_id")

@@ -261,7 +261,10 @@ CONTRACTS: dict[str, Contract] = {
             "pnc_disposal",
             "pnc",
             "pnc_disposal_",
-            description="PNC offences disposed of (convictions and cautions)",
+            description=(
+                "PNC offences disposed of (convictions, cautions, reprimands and final warnings;"
+                " also penalty notices and acquittals, which prove no offence)"
+            ),
             unique=("DISPOSAL_ID",),
             record_source="pnc",
             record_id="PNC_ID",
@@ -273,13 +276,17 @@ CONTRACTS: dict[str, Contract] = {
                 Field("OFFENCE_DATE", "date", True, not_after_delivery=True),
                 Field("CJS_CODE", required=True, pattern=r"^[A-Z]{2}\d{5}$"),
                 Field("HO_CLASS", required=True, pattern=r"^\d{3}/\d{2}$"),
-                Field("DISPOSAL_TYPE", required=True, codes=("CONV", "CAUT")),
+                Field(
+                    "DISPOSAL_TYPE",
+                    required=True,
+                    codes=("CONV", "CAUT", "REPR", "FWRN", "PND", "ACQ"),
+                ),
                 Field("DISPOSAL_DATE", "date", True, not_after_delivery=True),
                 Field("COURT_CODE"),
                 Field(
                     "RESULT_CODE",
                     required=True,
-                    codes=("1002", "1115", "1116", "1015", "1018", "3000"),
+                    codes=("1002", "1115", "1116", "1015", "1018", "3000", "3052", "2006"),
                 ),
                 Field("SENTENCE_DAYS", "int", min_value=0),
                 Field("DRR", "bool"),

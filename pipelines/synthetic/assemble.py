@@ -9,6 +9,11 @@ import polars as pl
 
 from pipelines.synthetic.careers import CAUTION, RESULT_CODES, CareerSim
 from pipelines.synthetic.dates import years
+from pipelines.synthetic.excluded_cases import (
+    breach_convictions,
+    non_qualifying_disposals,
+    youth_warnings,
+)
 from pipelines.synthetic.identifiers import pnc_ids, sequential_ids
 from pipelines.synthetic.noise import exact_sample
 from pipelines.synthetic.prison import assessments, drug_tests
@@ -189,7 +194,13 @@ def build(sim: CareerSim, places: Places, window_start: int, dup_rate: float) ->
         seriousness_score=pl.Series(offs.score[idx].astype(np.int64)),
         is_index=pl.col("offence") == pl.col("main"),
         la=pl.Series(sim.p.la[off["person"].to_numpy()].astype(np.int64)),
-    ).sort(["disposal_date", "person", "occasion", "offence_date", "offence"])
+    )
+    # cases the re-offending definition excludes or includes by disposal type (excluded_cases.py)
+    off = youth_warnings(sim, off)
+    off = pl.concat(
+        [off, non_qualifying_disposals(sim, off, end), breach_convictions(sim, off, end)]
+    )
+    off = off.sort(["disposal_date", "person", "occasion", "offence_date", "offence"])
     off = off.with_columns(offence_id=sequential_ids("DSP", off.height, 9, sim.chunk))
 
     seg = _frame(sim.segments).with_columns(

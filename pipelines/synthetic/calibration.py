@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.synthetic.assemble import Truth
+from pipelines.synthetic.excluded_cases import BREACH_CLASS, QUALIFYING_DISPOSALS
 from pipelines.synthetic.presets import NATIONAL_PEOPLE, Preset
 from pipelines.synthetic.prison import PANELS
 
@@ -73,7 +74,10 @@ def reoffending(t: Truth, start: int, end: int) -> pl.DataFrame:
         .join(ppl, on="person")
         .filter((pl.col("date") - pl.col("dob")) >= 18 * 365.25)
     )
-    off = t.offences.select("person", "offence_date", "disposal_date")
+    # offences proven by a qualifying disposal, breaches not counted (MoJ proven re-offending)
+    off = t.offences.filter(
+        pl.col("disposal_type").is_in(QUALIFYING_DISPOSALS) & (pl.col("ho_class") != BREACH_CLASS)
+    ).select("person", "offence_date", "disposal_date")
     hits = (
         rel.select("release_id", "person", "date")
         .join(off, on="person")

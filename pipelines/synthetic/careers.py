@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipelines.synthetic.excluded_cases import care_planned_without_modality
 from pipelines.synthetic.population import DAYS_PER_YEAR, People
 from pipelines.synthetic.reference import Places, offences
 
@@ -32,6 +33,9 @@ class Params:
     initial_custody: float = 0.10
     long_sentence_mult: float = 0.15  # hazard after release from a sentence of 12 months or more
     transfer_prob: float = 0.4
+    # foreign nationals removed at release: about 5% of releases (Home Office returns of foreign
+    # national offenders, 3-5k a year, against MoJ's 55-65k releases a year)
+    deported_share: float = 0.8
     early_death_opiate: float = 0.006
     early_death_other: float = 0.0008
     annual_death_opiate: float = 0.008
@@ -375,7 +379,7 @@ class CareerSim:
         release = reception + served
         u = rng.random(n)
         rtype = np.where(
-            p.foreign[person] & (u < 0.35),
+            p.foreign[person] & (u < prm.deported_share),
             "DEPORTED",
             np.where(u > 0.92, "END_OF_SENTENCE", "CONDITIONAL"),
         ).astype(object)
@@ -439,7 +443,7 @@ class CareerSim:
                 prison=prison,
                 date=triage,
                 need=need[idx],
-                care_planned=starts,
+                care_planned=care_planned_without_modality(self, need[idx], starts),
                 ost=ost,
                 psy=psy,
                 planned_release=release[idx],

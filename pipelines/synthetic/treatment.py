@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.synthetic.careers import CareerSim, episode_course
+from pipelines.synthetic.excluded_cases import keep_open_through_short_custody
 from pipelines.synthetic.population import DAYS_PER_YEAR
 
 OPEN = 2**31 - 1
@@ -91,6 +92,8 @@ def community_episodes(sim: CareerSim, custody: pl.DataFrame, deaths: pl.DataFra
         strategy="forward",
         check_sortedness=False,
     )
+    # some stay open through a short spell (people already in treatment at release)
+    fwd = keep_open_through_short_custody(sim, fwd, cust)
     fwd = fwd.join(
         deaths.select(pl.col("person").cast(pl.Int64), pl.col("date").cast(pl.Int64).alias("died")),
         on="person",

@@ -7,7 +7,10 @@ controlled): for each indicator, the latest mature England ``none`` row of its p
 type, against the same definition over the same period in ``truth/``. Used by
 ``tests/test_indicator_accuracy.py`` and ``scripts/accuracy_report.py``. The pipeline itself
 never reads ``truth/``. Definitions mirror the catalogue (``seeds/indicator_catalogue.csv``) but
-are written independently here, in plain SQL over the truth Parquet files.
+are written independently here, in plain SQL over the truth Parquet files, and follow the
+official sources where the simulator knows more than the warehouse can (docs/definitions.md):
+continuity of care excludes every death within the window (the warehouse sees only deaths NDTMS
+recorded).
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ TRUTH_TABLES = (
 PROPORTION_TOLERANCE = 0.01
 RELATIVE_TOLERANCE = 0.02
 PREFERRED_PERIOD_TYPES = ("rolling_12m", "release_cohort", "month")
+#: MoJ proven re-offending: disposals that prove an offence (convictions, cautions, reprimands,
+#: final warnings); breach offences are sanctions but not re-offences.
+QUALIFYING_DISPOSALS = "('CONV', 'CAUT', 'REPR', 'FWRN')"
+BREACH_CLASSES = "('195/12')"
 #: Decimals published per unit (value, in display units: proportions as percentages).
 PUBLISHED_DECIMALS = VALUE_DECIMALS
 #: Indicators whose counts come from one source joined on deterministic keys (DIR, rMDT, PNC
@@ -186,12 +193,13 @@ def _age(dob: str, at: str) -> str:
 
 
 def _ogrs3_sql() -> str:
-    """OGRS3 p1 as SQL over columns sex, age, n, age_first, category (independent of dbt)."""
+    """OGRS3 p1 as SQL over columns sex, age (at the index conviction), n, age_first, category
+    (independent of dbt); the seed's adult bands only, so under 18 scores in the 18-20 band."""
     with open(SEEDS / "ogrs3_coefficients.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     coef = {(r["term"], r["key"], r["sex"]): float(r["coefficient"]) for r in rows}
     bands = " ".join(
-        f"when sex = '{r['sex']}' and age between {r['age_min']} and {r['age_max']} then {r['coefficient']}"
+        f"when sex = '{r['sex']}' and greatest(age, 18) between {r['age_min']} and {r['age_max']} then {r['coefficient']}"
         for r in rows
         if r["term"] == "age_sex"
     )
@@ -306,7 +314,10 @@ def _reoffending_units(ws: str, we: str) -> str:
     """CTE chain ending in ``u``: one row per index release with outcome and OGRS3 p1."""
     return f"""
         with cohort as ({_releases_sql(ws, we)}),
-        proven as (select * from t_offences where disposal_date is not null),
+        proven as (
+            select * from t_offences
+            where disposal_date is not null and disposal_type in {QUALIFYING_DISPOSALS}
+        ),
         history as (
             select c.release_id, count(distinct o.disposal_date) as n, min(o.disposal_date) as first_date
             from cohort as c join proven as o
@@ -316,6 +327,7 @@ def _reoffending_units(ws: str, we: str) -> str:
         idx as (
             select * from (
                 select c.release_id, o.ogrs3_category as category, o.seriousness_score,
+                    o.disposal_date as index_date,
                     row_number() over (partition by c.release_id order by (o.result_code = '1002') desc,
                         o.disposal_date desc, o.seriousness_score desc, o.offence_id) as rk
                 from cohort as c join proven as o
@@ -329,10 +341,12 @@ def _reoffending_units(ws: str, we: str) -> str:
                 on c.person_id = o.person_id and o.offence_date >= c.release_date
                 and o.offence_date < c.release_date + interval 12 month
                 and o.disposal_date < c.release_date + interval 18 month
+                and o.ho_class not in {BREACH_CLASSES}
             group by c.release_id
         ),
         inputs as (
-            select c.release_id, c.sex, {_age("c.dob", "c.release_date")} as age, h.n,
+            select c.release_id, c.sex, {_age("c.dob", "c.release_date")} as age_at_release,
+                {_age("c.dob", "i.index_date")} as age, h.n,
                 {_age("c.dob", "h.first_date")} as age_first, coalesce(i.category, 'other') as category,
                 i.seriousness_score as index_seriousness
             from cohort as c
@@ -342,13 +356,39 @@ def _reoffending_units(ws: str, we: str) -> str:
         u as (
             select inputs.release_id, coalesce(re.k, 0) as k, re.days, coalesce(re.serious, false) as serious,
                 re.max_seriousness - inputs.index_seriousness as change,
-                case when inputs.n >= 1 and inputs.age >= 18 then {_ogrs3_sql()} end as p1
+                case when inputs.n >= 1 and inputs.age_at_release >= 18 then {_ogrs3_sql()} end as p1
             from inputs left join re using (release_id)
         )"""
 
 
-def _release_need_sql(ind: str, ws: str, we: str) -> str:
+def deaths_proxy_gap(truth_dir: Path, period: str) -> dict[str, tuple[float, float]]:
+    """What the NDTMS-only deaths leave out, from ``truth/`` over ``period``: per indicator
+    (value with deaths NDTMS recorded, value with every death). For the deaths proxies that is
+    the rate per 1,000; for continuity of care (C20), the rate excluding recorded deaths only
+    (as the warehouse can) and excluding every death in the window (the official rule)."""
+    start, after = period_bounds(period)
+    ws, we = f"date '{start}'", f"date '{after}'"
+    con = _connect_truth(truth_dir)
+    out = {}
+    for ind in ("so08_deaths_28d_per_1000", "so08_deaths_12m_per_1000"):
+        recorded = con.execute(_release_need_sql(ind, ws, we)).fetchone()[2]
+        every = con.execute(_release_need_sql(ind, ws, we, every_death=True)).fetchone()[2]
+        out[ind] = (float(recorded), float(every))
+    c20 = "so05_continuity_of_care_21d"
+    recorded = con.execute(_release_need_sql(c20, ws, we, every_death=False)).fetchone()[2]
+    every = con.execute(_release_need_sql(c20, ws, we)).fetchone()[2]
+    out[c20] = (float(recorded), float(every))
+    con.close()
+    return out
+
+
+def _release_need_sql(ind: str, ws: str, we: str, every_death: bool | None = None) -> str:
+    """Continuity of care and deaths after release. Deaths: continuity of care excludes every
+    death in the window (C20) and the deaths proxies count NDTMS-recorded deaths, unless
+    ``every_death`` says otherwise (used to measure the proxies)."""
     treated = ind.startswith("so05_")
+    if every_death is None:
+        every_death = treated
     need = (
         "r.in_treatment_at_release"
         if treated
@@ -367,6 +407,8 @@ def _release_need_sql(ind: str, ws: str, we: str) -> str:
         recorded_deaths as (
             select person_id, min(death_date) as death_date from t_deaths where in_treatment group by 1
         ),
+        all_deaths as (select person_id, min(death_date) as death_date from t_deaths group by 1),
+        counted_deaths as (select * from {"all_deaths" if every_death else "recorded_deaths"}),
         u as (
             select c.release_id,
                 exists (
@@ -379,9 +421,10 @@ def _release_need_sql(ind: str, ws: str, we: str) -> str:
                 d.death_date - c.release_date as days_to_death,
                 d.death_date < c.release_date + interval 12 month as died_12m
             from cohort as c
-            left join recorded_deaths as d on d.person_id = c.person_id and d.death_date >= c.release_date
+            left join counted_deaths as d on d.person_id = c.person_id and d.death_date >= c.release_date
         )"""
     if treated:
+        # OHID C20 excludes deaths within the window, recorded in treatment or not
         return (
             f"{base} select sum(engaged::int), count(*), avg(engaged::int) from u "
             "where days_to_death is null or days_to_death > 21"
@@ -442,8 +485,9 @@ def _treatment_sql(ind: str, ws: str, we: str) -> str:
             ),
             u as (
                 select *,
-                    je is null or je >= {we} or date_diff('day', js, je) >= 84
-                        or reason in (80, 81, 82, 83) as effective,
+                    case when je is null or je >= {we} then date_diff('day', js, {we}) >= 84
+                        else date_diff('day', js, je) >= 84 or reason in (80, 81, 82, 83)
+                    end as effective,
                     je is not null and je >= {ws} and je < {we} and reason in (80, 81)
                         and not (opiate and coalesce(submod, false))
                         and not coalesce(next_start < je + interval 6 month, false) as completed

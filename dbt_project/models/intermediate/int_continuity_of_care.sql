@@ -2,8 +2,10 @@
 -- need). Continuity of care (PHOF C20) applies to those in treatment at release:
 -- engaged in community structured treatment (an NDTMS community episode triaged) from the release
 -- day to day {{ var('continuity_window_days') }} after it, or already engaged (a community episode
--- open on the release day). Exclusions: deportation and death within the window (transfers are
--- not releases to the community). Also deaths within 28 days and 12 months of release.
+-- open on the release day). Exclusions (OHID C20): deportation and death within the window
+-- (transfers are not releases to the community). Deaths are those NDTMS records (discharge
+-- reason 87): the warehouse has no mortality feed, so a death outside treatment is not excluded
+-- (docs/definitions.md measures the effect). Also deaths within 28 days and 12 months of release.
 with releases as (
     select *
     from {{ ref('int_releases') }}
@@ -77,11 +79,12 @@ select
     in_treatment,
     days_to_engagement,
     already_engaged,
-    days_to_engagement is not null or already_engaged as engaged_within_window,
+    days_to_engagement is not null{% if rule_on('already_engaged') %} or already_engaged{% endif %} as engaged_within_window,
     coalesce(days_to_death between 0 and {{ var('continuity_window_days') }}, false) as died_within_window,
     case
         when is_deported then 'deported'
-        when coalesce(days_to_death between 0 and {{ var('continuity_window_days') }}, false) then 'died'
+        when coalesce(days_to_death between 0 and {{ var('continuity_window_days') }}, false)
+            {{- '' if rule_on('deaths_in_window') else ' and false' }} then 'died'
     end as exclusion_reason,
     death_date,
     coalesce(days_to_death between 0 and 28, false) as died_within_28_days,

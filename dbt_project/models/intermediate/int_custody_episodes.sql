@@ -32,7 +32,8 @@ select
     triage.treatment_need,
     triage.care_planned,
     triage.prison_modality,
-    triage.prison_modality is not null as received_prison_modality,
+    {% if rule_on('access_needs_modality') %}triage.prison_modality is not null{% else %}coalesce(triage.care_planned, false){% endif %}
+        as received_prison_modality,
     triage.injecting_status,
     triage.substance_1,
     triage.planned_release_date,

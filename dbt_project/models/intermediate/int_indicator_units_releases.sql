@@ -27,7 +27,9 @@ union all
 {{ indicator_units('reoffending', 'so04_reoffending_actual_vs_predicted', flag('is_reoffender'),
     den='ogrs3_p1', where='ogrs3_p1 is not null') }}
 union all
-{{ indicator_units('reoffending', 'so04_reoffences_per_100', 'reoffence_count') }}
+-- with squares: the interval is clustered on people (int_indicator_values)
+{{ indicator_units('reoffending', 'so04_reoffences_per_100', 'reoffence_count',
+    num_sq='reoffence_count * reoffence_count') }}
 union all
 {{ indicator_units('reoffending', 'so04_reoffences_per_reoffender', 'reoffence_count',
     where='is_reoffender', num_sq='reoffence_count * reoffence_count') }}

@@ -1,4 +1,6 @@
 {{ config(materialized='view') }}
+{%- set retained_12_weeks = dbt.datediff('journey_start', 'period_after', 'day') ~ ' >= '
+    ~ var('effective_treatment_days') %}
 
 -- Indicator units from NDTMS community treatment journeys and people (sub-outcomes 7, 9, 11, 12):
 -- one unit per person per period, so every period is placed here (no roll-up from months).
@@ -45,6 +47,7 @@ journeys as (
         latest.period,
         latest.start_index,
         latest.end_index,
+        latest.period_after,
         j.*,
         j.journey_end is null or j.journey_end >= latest.period_after as still_in_treatment,
         j.journey_end is not null
@@ -73,9 +76,15 @@ journey_groups as (
         is_opiate,
         is_non_opiate,
         is_opiate_or_crack,
-        still_in_treatment
-        or {{ dbt.datediff('journey_start', 'journey_end', 'day') }} >= {{ var('effective_treatment_days') }}
-        or end_reason in ('80', '81', '82', '83') as is_effective,
+        -- NI 40: retained 12 weeks (still in treatment at the period end only once 84 days have
+        -- passed since triage), or discharged 84+ days after triage, or discharged earlier in a
+        -- care-planned way
+        case
+            when still_in_treatment
+                then {{ retained_12_weeks if rule_on('ni40_retention') else 'true' }}
+            else {{ dbt.datediff('journey_start', 'journey_end', 'day') }} >= {{ var('effective_treatment_days') }}
+                or end_reason in ('80', '81', '82', '83')
+        end as is_effective,
         ended_in_period and completed_successfully and not represented_within_window as is_completed,
         count(*) as units
     from journeys

@@ -1,6 +1,7 @@
 -- OGRS3 inputs for each release to the community, from the PNC history up to the release date:
 -- sanction occasions (distinct disposal dates), age at first sanction, the index offence
--- (latest custodial disposal, else latest disposal; most serious on the day) and age at release.
+-- (latest custodial disposal, else latest disposal; most serious on the day), age at release and
+-- age at the index conviction (the age OGRS3 scores: its age-sex term and the Copas rate).
 with releases as (
     select
         rel.release_id,
@@ -34,6 +35,7 @@ index_offence as (
         offences.ogrs3_category,
         offences.ho_class,
         offences.seriousness_score,
+        offences.disposal_date,
         row_number() over (
             partition by releases.release_id
             order by
@@ -54,6 +56,8 @@ select
     history.sanction_count,
     {{ age_in_years('releases.birth_year', 'releases.birth_month', 'history.first_sanction_date') }}
         as age_at_first_sanction,
+    {{ age_in_years('releases.birth_year', 'releases.birth_month', 'index_offence.disposal_date') }}
+        as age_at_index_conviction,
     index_offence.ogrs3_category as index_ogrs3_category,
     index_offence.ho_class as index_ho_class,
     index_offence.seriousness_score as index_seriousness_score

@@ -1,6 +1,7 @@
 -- Proven re-offences after each release to the community (MoJ conventions): an offence committed
 -- on or after the release day and within the 12-month follow-up, proven by a conviction or caution
--- disposed of within 18 months of release (the follow-up plus a 6-month waiting period).
+-- disposed of within 18 months of release (the follow-up plus a 6-month waiting period). Breach
+-- offences (breach of a court order) are not re-offences under MoJ's counting rules.
 with releases as (
     select
         release_id,
@@ -30,3 +31,4 @@ inner join {{ ref('int_offences') }} as offences
         > offences.offence_date
         and {{ dbt.dateadd('month', var('reoffending_follow_up_months') + var('reoffending_waiting_months'), 'releases.release_date') }}
         > offences.disposal_date
+        and {{ 'not offences.is_breach' if rule_on('breach_offences') else 'true' }}
