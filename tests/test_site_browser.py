@@ -18,6 +18,7 @@ from tests.support.sample_indicators import (
     sample_indicators,
     sample_scope,
 )
+from tests.support.warehouse_release import release_from_warehouse
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -177,3 +178,35 @@ def test_area_search_works_from_file(site, page):
     page.locator("#area-results a", has_text="Local authority").click()
     page.wait_for_url("**/areas/E08000003.html")
     assert page.locator("#profile tbody tr[id^=row-]").count() == 4
+
+
+@pytest.fixture(scope="module")
+def scorecard_site(ci_warehouse, tmp_path_factory):
+    """A release of the ci warehouse (with its scorecard) served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("scorecard_site")
+    folder = release_from_warehouse(ci_warehouse, root)
+    server = make_server(root, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}/{folder.name}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_area_profile_shows_its_scorecard_and_highlighted_funnel(scorecard_site, page):
+    """An area profile's scorecard section: the score from scorecard.csv and a funnel plot per
+    scored indicator with this area highlighted."""
+    folder, url = scorecard_site
+    areas = pl.read_csv(folder / "scorecard.csv").filter(pl.col("score").is_not_null())
+    rows = pl.read_csv(folder / "scorecard_indicators.csv")
+    area = areas.sort("geography_code").row(0, named=True)
+    page.goto(f"{url}/areas/{area['geography_code']}.html")
+    assert page.locator("#scorecard").is_visible()
+    assert f"Weighted score {area['score']:+.1f}%" in page.locator("#scorecard-score").inner_text()
+    scored = rows.filter(
+        (pl.col("geography_code") == area["geography_code"]) & (pl.col("status") == "scored")
+    )
+    funnels = page.locator("#scorecard-table svg.funnel")
+    assert funnels.count() == scored.height > 0
+    assert page.locator("#scorecard-table circle.selected").count() == scored.height
+    assert page.locator("#scorecard-table circle.selected").first.is_visible()
