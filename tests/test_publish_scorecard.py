@@ -20,6 +20,7 @@ from pipelines.publish.scorecard_definition import (
     read_weights,
 )
 from pipelines.publish.scorecard_release import SCORECARD_CSV, SCORECARD_INDICATORS_CSV
+from tests.support.outcomes_cli import outcomes, outcomes_env
 from tests.support.warehouse_release import release_from_warehouse
 from tests.test_publish_support import tree_bytes
 
@@ -193,3 +194,18 @@ def test_the_scorecard_publishes_nothing_withheld(releases) -> None:
             )["indicator_id"]
         )
         assert listed == mine
+
+
+def test_outcomes_run_refuses_a_bad_weights_file_before_it_starts(ci_synth, tmp_path) -> None:
+    """``outcomes run --scorecard-weights`` checks the file first: exit 2 naming file, line and
+    field, and nothing is written."""
+    bad = tmp_path / "weights.csv"
+    bad.write_text("sub_outcome_id,weight\n1,3\n2,lots\n")
+    data = tmp_path / "data"
+    result = outcomes(
+        outcomes_env(data, ci_synth / "landing"), "run", "--scorecard-weights", str(bad)
+    )
+    assert result.returncode == 2, result.stdout
+    flat = " ".join(result.stdout.split())
+    assert f"{bad}: line 3, field 'weight': 'lots' is not a number" in flat
+    assert not data.exists()

@@ -16,10 +16,10 @@ import polars as pl
 
 from pipelines.publish.charts import _label, _ticks
 from pipelines.publish.scorecard import LIMITS, poisson_limit
-from pipelines.publish.tables import AREA_TYPE_NAMES
 
 WIDTH, HEIGHT = 560, 340
 LEFT, RIGHT, TOP, BOTTOM = 56, 24, 48, 52
+PLURALS = {"prison": "Prisons", "local_authority": "Local authorities"}
 LIMIT_STYLE = {"95": ("#505a5f", "6 3"), "99_8": ("#0b0c0c", "2 2")}
 
 
@@ -134,9 +134,7 @@ def funnel_points(indicators: pl.DataFrame, indicator_id: str, geography_type: s
 
 
 def funnel_title(entry: dict, geography_type: str, period: str) -> str:
-    return (
-        f"{entry['indicator_id']}: {AREA_TYPE_NAMES.get(geography_type, geography_type)}s, {period}"
-    )
+    return f"{entry['indicator_id']}: {PLURALS.get(geography_type, geography_type)}, {period}"
 
 
 def write_funnels(out_dir: Path, indicators: pl.DataFrame) -> list[Path]:

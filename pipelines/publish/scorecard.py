@@ -70,14 +70,14 @@ AREA_COLUMNS = [
     "compared_to_expected",
     "rank_low",
     "rank_high",
-    "areas_in_type",
+    "areas_ranked",
     "significantly_better_than",
     "significantly_worse_than",
 ]
 #: Columns that depend on the weights (everything else must not change with them).
 WEIGHT_COLUMNS = {"weight", "weight_covered", "score", "score_low", "score_high"}
 WEIGHT_COLUMNS |= {"compared_to_expected", "rank_low", "rank_high", "not_scored"}
-WEIGHT_COLUMNS |= {"significantly_better_than", "significantly_worse_than"}
+WEIGHT_COLUMNS |= {"significantly_better_than", "significantly_worse_than", "areas_ranked"}
 
 
 @dataclass
@@ -350,7 +350,7 @@ def _ranked(frame: pl.DataFrame, samples: list[np.ndarray | None]) -> pl.DataFra
         _pct("score_high").alias("score_high"),
         pl.Series("rank_low", rank_low, pl.Int64),
         pl.Series("rank_high", rank_high, pl.Int64),
-        pl.lit(n, pl.Int64).alias("areas_in_type"),
+        pl.lit(n, pl.Int64).alias("areas_ranked"),
         pl.Series("significantly_better_than", better, pl.Int64),
         pl.Series("significantly_worse_than", worse, pl.Int64),
     )

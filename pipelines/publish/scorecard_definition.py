@@ -2,8 +2,8 @@
 
 A weights file is a CSV with a header holding at least ``sub_outcome_id`` and ``weight`` (other
 columns are ignored, so the seed itself is a valid weights file) and a row for every scored
-sub-outcome (repeated rows must agree). Every problem is reported as :class:`WeightsFileError` naming the file, the line and
-the field.
+sub-outcome (repeated rows must agree). Every problem is reported as :class:`WeightsFileError`
+naming the file, the line and the field.
 """
 
 from __future__ import annotations

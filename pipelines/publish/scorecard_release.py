@@ -9,14 +9,19 @@ from pathlib import Path
 import gptables as gpt
 import polars as pl
 
-from pipelines.publish.funnels import funnel_points, funnel_svg, funnel_title, write_funnels
+from pipelines.publish.funnels import (
+    PLURALS,
+    funnel_points,
+    funnel_svg,
+    funnel_title,
+    write_funnels,
+)
 from pipelines.publish.scorecard import (
     DRAWS,
     LIMITS,
     MIN_WEIGHT_COVERED,
     Scorecard,
 )
-from pipelines.publish.tables import AREA_TYPE_NAMES
 
 SCORECARD_CSV = "scorecard.csv"
 SCORECARD_INDICATORS_CSV = "scorecard_indicators.csv"
@@ -79,8 +84,8 @@ def area_section(card: Scorecard, code: str, names: dict[str, str]) -> str:
             f"<p id='scorecard-score'><strong>Weighted score {a['score']:+.1f}%</strong> "
             f"(95% interval {a['score_low']:+.1f}% to {a['score_high']:+.1f}%): "
             f"{html.escape(a['compared_to_expected'])}. Rank interval {a['rank_low']} to "
-            f"{a['rank_high']} of {a['areas_in_type']} "
-            f"{AREA_TYPE_NAMES.get(gtype, gtype).lower()}s; significantly better than "
+            f"{a['rank_high']} of the {a['areas_ranked']} scored "
+            f"{PLURALS.get(gtype, gtype).lower()}; significantly better than "
             f"{a['significantly_better_than']} and worse than {a['significantly_worse_than']} "
             "of them.</p>"
         )

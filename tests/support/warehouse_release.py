@@ -25,7 +25,8 @@ def release_from_warehouse(warehouse: Path, out: Path, weights: str = "") -> Pat
             con, resolve_scope(scope, catalogue["indicator_id"].to_list())
         )
         strata = scorecard_strata(con, latest_periods(indicators, load_definition()))
-        month = con.sql("SELECT as_of_month FROM main_intermediate.int_run_context").fetchone()[0]
+        query = "SELECT as_of_month FROM main_intermediate.int_run_context"
+        (month,) = con.execute(query).fetchone()
     inputs = ReleaseInputs(
         month,
         indicators,
