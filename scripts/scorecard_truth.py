@@ -22,11 +22,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+from scipy import stats
 
 from pipelines.publish.scorecard import LIMITS, poisson_limit
 from pipelines.synthetic.effects import PrisonEffects
 from pipelines.synthetic.generate import generate
+from pipelines.synthetic.ogrs3 import ogrs3
 from pipelines.synthetic.presets import resolve
 
 log = logging.getLogger("scorecard_truth")
@@ -35,12 +38,15 @@ AGE_BANDS = [(18, 20), (21, 24), (25, 29), (30, 39), (40, 49), (50, 200)]
 FOLLOW_UP, WAITING = 365, 183
 #: Prior-sanction bands: the criminal-history part of OGRS3, as a stand-in stratum.
 HISTORY_BANDS = [0, 3, 10]
+#: PNC result codes of custodial sentences (the index offence prefers them, as in the warehouse).
+CUSTODIAL = ["1002", "1115"]
 MIN_EXPECTED = 5.0
 
 
 def cohort(truth: Path, end: date) -> pl.DataFrame:
-    """Index releases of the 12-month cohort ending 18 months before ``end``, with sex, age band,
-    prior-sanction band and whether the person re-offended (proven within follow-up + waiting)."""
+    """Index releases of the 12-month cohort ending 18 months before ``end`` of people with a
+    PNC history, with sex, age band, prior-sanction band, OGRS3 p1 and whether the person
+    re-offended (proven within follow-up + waiting)."""
     last = end - timedelta(days=FOLLOW_UP + WAITING)
     first = last - timedelta(days=FOLLOW_UP - 1)
     releases = (
@@ -54,11 +60,19 @@ def cohort(truth: Path, end: date) -> pl.DataFrame:
         .unique("person_id", keep="first", maintain_order=True)
         .select("release_id", "person_id", "release_date", "prison_code", "age_at_release")
     )
-    people = pl.scan_parquet(truth / "people.parquet").select("person_id", "sex")
+    people = pl.scan_parquet(truth / "people.parquet").select("person_id", "sex", "dob")
     offences = pl.scan_parquet(truth / "offences.parquet").select(
-        "person_id", "occasion_id", "offence_date", "disposal_date"
+        "person_id",
+        "occasion_id",
+        "offence_date",
+        "disposal_date",
+        "ogrs3_category",
+        "seriousness_score",
+        pl.col("result_code").is_in(CUSTODIAL).alias("custodial"),
     )
-    joined = releases.join(offences, on="person_id", how="left")
+    joined = releases.join(offences, on="person_id", how="left").with_columns(
+        (pl.col("disposal_date") <= pl.col("release_date")).fill_null(False).alias("_before")
+    )
     reoffended = joined.group_by("release_id").agg(
         (
             (pl.col("offence_date") > pl.col("release_date"))
@@ -75,6 +89,19 @@ def cohort(truth: Path, end: date) -> pl.DataFrame:
         .filter(pl.col("disposal_date") < pl.col("release_date"))
         .n_unique()
         .alias("prior_sanctions"),
+        # OGRS3 inputs as int_ogrs3_inputs takes them: history up to the release date
+        pl.col("disposal_date")
+        .filter(pl.col("disposal_date") <= pl.col("release_date"))
+        .n_unique()
+        .alias("sanction_count"),
+        pl.col("disposal_date")
+        .filter(pl.col("disposal_date") <= pl.col("release_date"))
+        .min()
+        .alias("first_sanction_date"),
+        pl.col("ogrs3_category")
+        .sort_by(["_before", "custodial", "disposal_date", "seriousness_score"], descending=True)
+        .first()
+        .alias("index_category"),
     )
     age_band = pl.lit("unknown")
     for low, high in reversed(AGE_BANDS):
@@ -84,20 +111,35 @@ def cohort(truth: Path, end: date) -> pl.DataFrame:
             .otherwise(age_band)
         )
     history = pl.col("prior_sanctions").cut(HISTORY_BANDS[1:], left_closed=True)
-    return (
+    frame = (
         releases.join(people, on="person_id", how="left")
         .join(reoffended, on="release_id", how="left")
         .with_columns(age_band.alias("age_band"), history.cast(pl.String).alias("history"))
         .collect()
     )
+    known = frame.filter(pl.col("sanction_count") > 0)
+    age_first = (known["first_sanction_date"] - known["dob"]).dt.total_days() / 365.25
+    p1, _ = ogrs3(
+        known["age_at_release"].to_numpy(),
+        known["sex"].to_numpy(),
+        known["sanction_count"].to_numpy(),
+        age_first.to_numpy(),
+        known["index_category"].to_numpy(),
+    )
+    return known.with_columns(pl.Series("ogrs3_p1", p1))
 
 
 def observed_expected(frame: pl.DataFrame, strata: list[str]) -> pl.DataFrame:
-    """Per prison: observed re-offenders, expected from England's stratum rates, ratio, limits."""
-    rates = frame.group_by(strata).agg(pl.col("reoffended").mean().alias("_rate"))
+    """Per prison: observed re-offenders, expected from England's stratum rates (``["ogrs3"]``:
+    OGRS3 p1 calibrated to England, as sub-outcome 4 in the release), ratio, limits."""
+    if strata == ["ogrs3"]:
+        scale = frame["reoffended"].sum() / frame["ogrs3_p1"].sum()
+        rated = frame.with_columns((pl.col("ogrs3_p1") * scale).alias("_rate"))
+    else:
+        rates = frame.group_by(strata).agg(pl.col("reoffended").mean().alias("_rate"))
+        rated = frame.join(rates, on=strata)
     per = (
-        frame.join(rates, on=strata)
-        .group_by("prison_code")
+        rated.group_by("prison_code")
         .agg(
             pl.col("reoffended").sum().alias("observed"),
             pl.col("_rate").sum().alias("expected"),
@@ -117,8 +159,40 @@ def observed_expected(frame: pl.DataFrame, strata: list[str]) -> pl.DataFrame:
     )
 
 
-def assess(per: pl.DataFrame, effects: pl.DataFrame) -> dict:
-    """Detection of effect prisons and false alarms among the others, per limit."""
+def overdispersion(per: pl.DataFrame, winsor: float = 0.1) -> float:
+    """Between-prison variance tau^2 of log(observed/expected) beyond Poisson noise (additive
+    random effects, DerSimonian-Laird on 10%-Winsorised z-scores; Spiegelhalter 2005)."""
+    o, e = per["observed"].to_numpy().astype(float), per["expected"].to_numpy()
+    y, w = np.log(np.maximum(o, 0.5) / e), e  # var(log ratio) ~ 1/E
+    z = y * np.sqrt(w)
+    low, high = np.quantile(z, [winsor, 1 - winsor])
+    z = np.clip(z, low, high)
+    q = float((z**2).sum())
+    k = len(z)
+    tau2 = (q - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())
+    return max(tau2, 0.0)
+
+
+def with_overdispersed_limits(per: pl.DataFrame, tau2: float) -> pl.DataFrame:
+    """Limits widened for the between-prison variance: exp(+-z sqrt(1/E + tau^2))."""
+    e = per["expected"].to_numpy()
+    out = per
+    for name, p in LIMITS.items():
+        z = stats.norm.ppf(1 - p)
+        half = z * np.sqrt(1 / e + tau2)
+        out = out.with_columns(
+            pl.Series(f"limit_{name}_low", np.exp(-half)),
+            pl.Series(f"limit_{name}_high", np.exp(half)),
+        )
+    return out
+
+
+def assess(per: pl.DataFrame, effects: pl.DataFrame, overdispersed: bool = False) -> dict:
+    """Detection of effect prisons and false alarms among the others, per limit (Poisson
+    limits, or limits widened for overdispersion estimated from every prison)."""
+    tau2 = overdispersion(per)
+    if overdispersed:
+        per = with_overdispersed_limits(per, tau2)
     joined = per.join(effects, on="prison_code", how="left").with_columns(
         pl.col("has_effect").fill_null(False)
     )
@@ -127,6 +201,8 @@ def assess(per: pl.DataFrame, effects: pl.DataFrame) -> dict:
         "effect_prisons": int(joined["has_effect"].sum()),
         "releases": int(joined["releases"].sum()),
         "median_expected": float(joined["expected"].median()),
+        "overdispersion_tau2": tau2,
+        "limits": "overdispersed (additive random effects)" if overdispersed else "Poisson",
     }
     strong = joined.filter(pl.col("has_effect"))
     null = joined.filter(~pl.col("has_effect"))
@@ -157,6 +233,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--out", type=Path, default=Path("data/scorecard_truth"))
     parser.add_argument("--reuse", action="store_true", help="reuse simulated data in --out")
+    parser.add_argument("--workers", type=int, default=1, help="simulator processes")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     spec = resolve(args.preset, args.people)
@@ -168,6 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
             seed=args.seed,
             people=args.people,
             progress=True,
+            workers=args.workers,
             prison_effects=PrisonEffects(args.share, args.multiplier, args.seed),
         )
     synth_seconds = time.perf_counter() - started
@@ -188,8 +266,11 @@ def main(argv: list[str] | None = None) -> dict:
     for label, strata in (
         ("age_sex", ["sex", "age_band"]),
         ("age_sex_history", ["sex", "age_band", "history"]),
+        ("ogrs3", ["ogrs3"]),
     ):
-        result[label] = assess(observed_expected(frame, strata), effects)
+        per = observed_expected(frame, strata)
+        result[label] = assess(per, effects)
+        result[f"{label}_overdispersed"] = assess(per, effects, overdispersed=True)
     text = json.dumps(result, indent=2)
     (args.out / "scorecard_truth.json").write_text(text + "\n")
     log.info("scorecard truth check:\n%s", text)
