@@ -33,18 +33,18 @@ def test_effects_pick_the_share_of_prisons_from_their_own_stream() -> None:
 
 @pytest.mark.slow
 def test_truth_check_finds_effect_prisons_and_few_false_alarms(tmp_path: Path) -> None:
-    """A quarter of the national population (about 16,000 index releases), 20% of prisons at
+    """A quarter of the national population (about 16,000 index releases), 10% of prisons at
     rate multiplier 0.4: with OGRS3-expected re-offending (as sub-outcome 4 in the release) most
     effect prisons fall below the 95% lower limit of observed/expected, and the other prisons
     mostly sit inside the limits. The national figures come from ``python -m
     scripts.scorecard_truth`` (docs/scorecard.md)."""
     result = scorecard_truth.main(
-        ["--preset", "national", "--people", "250000", "--share", "0.2", "--multiplier", "0.4",
+        ["--preset", "national", "--people", "250000", "--share", "0.1", "--multiplier", "0.4",
          "--workers", "2", "--out", str(tmp_path / "truth")]
     )  # fmt: skip
     effects = pl.read_parquet(tmp_path / "truth" / "truth" / "prison_effects.parquet")
     assert effects["has_effect"].sum() == result["ogrs3"]["effect_prisons"] > 0
     check = result["ogrs3"]
     assert check["limit_95"]["detection_rate"] >= 0.75, check
-    assert check["limit_95"]["false_alarm_rate"] <= 0.25, check
+    assert check["limit_95"]["false_alarm_rate"] <= 0.2, check
     assert check["limit_99_8"]["false_alarm_rate"] <= 0.1, check
