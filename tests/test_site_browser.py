@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -42,12 +43,21 @@ def site(tmp_path_factory):
     for month, months in [("2024-05", 5), ("2024-06", 6)]:
         rows = sample_indicators(1, months=months)
         publish_release(root, ReleaseInputs(month, rows, catalogue, geography, scope=scope))
+    with serving(root) as url:
+        yield root, url
+
+
+@contextmanager
+def serving(root: Path):
+    """The site under ``root`` served on 127.0.0.1 from a free port; yields its base URL."""
     server = make_server(root, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -185,12 +195,8 @@ def scorecard_site(ci_warehouse, tmp_path_factory):
     """A release of the ci warehouse (with its scorecard) served on 127.0.0.1."""
     root = tmp_path_factory.mktemp("scorecard_site")
     folder = release_from_warehouse(ci_warehouse, root)
-    server = make_server(root, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}/{folder.name}"
-    server.shutdown()
-    server.server_close()
+    with serving(root) as url:
+        yield folder, f"{url}/{folder.name}"
 
 
 def test_area_profile_shows_its_scorecard_and_highlighted_funnel(scorecard_site, page):

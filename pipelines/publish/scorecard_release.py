@@ -153,35 +153,33 @@ def scorecard_sheets(card: Scorecard) -> dict[str, gpt.GPTable]:
     """Two worksheets: the area scores and the indicators behind them."""
     if card.empty:
         return {}
-    common = {
-        "instructions": "This worksheet contains one table. Some cells contain symbols.",
-        "source": "Source: the release's published indicators and case-mix strata",
-        "scope": "Prisons and local authorities",
-    }
-    return {
-        "Scorecard": gpt.GPTable(
-            table=_table(card.areas),
-            table_name="scorecard_areas",
-            title="Weighted outcome scorecard per prison and local authority",
-            subtitles=[
-                "Score: percent better (+) or worse (-) than expected for the case mix, weighted "
-                f"across sub-outcomes (weights: {card.weights.source}); 95% interval by "
-                "simulation. Areas are listed by code, not ranked: rank intervals show how far "
-                "the data separate them. [x]: not scored.",
-            ],
-            **common,
-        ),
-        "Scorecard_indicators": gpt.GPTable(
-            table=_table(card.indicators),
-            table_name="scorecard_indicators",
-            title="Scorecard indicators: observed against expected with control limits",
-            subtitles=[
-                "Status scored, suppressed (withheld in the release) or missing (no row); "
-                "[x]: not available for a suppressed or missing indicator.",
-            ],
-            **common,
-        ),
-    }
+    areas_note = (
+        "Score: percent better (+) or worse (-) than expected for the case mix, weighted across "
+        f"sub-outcomes (weights: {card.weights.source}); 95% interval by simulation. Areas are "
+        "listed by code, not ranked: rank intervals show how far the data separate them. "
+        "[x]: not scored."
+    )
+    rows_note = (
+        "Status scored, suppressed (withheld in the release) or missing (no row); [x]: not "
+        "available for a suppressed or missing indicator."
+    )
+    sheets = {}
+    for sheet, frame, name, title, note in (
+        ("Scorecard", card.areas, "scorecard_areas",
+         "Weighted outcome scorecard per prison and local authority", areas_note),
+        ("Scorecard_indicators", card.indicators, "scorecard_indicators",
+         "Scorecard indicators: observed against expected with control limits", rows_note),
+    ):  # fmt: skip
+        sheets[sheet] = gpt.GPTable(
+            table=_table(frame),
+            table_name=name,
+            title=title,
+            subtitles=[note],
+            instructions="This worksheet contains one table. Some cells contain symbols.",
+            source="Source: the release's published indicators and case-mix strata",
+            scope="Prisons and local authorities",
+        )
+    return sheets
 
 
 def scorecard_metadata(card: Scorecard, definition: pl.DataFrame) -> dict:
