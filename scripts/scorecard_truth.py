@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from pipelines.publish.scorecard import LIMITS, poisson_limit
+from pipelines.publish.scorecard import LIMITS, overdispersion, poisson_limit
 from pipelines.synthetic.effects import PrisonEffects
 from pipelines.synthetic.generate import generate
 from pipelines.synthetic.ogrs3 import ogrs3
@@ -159,20 +159,6 @@ def observed_expected(frame: pl.DataFrame, strata: list[str]) -> pl.DataFrame:
     )
 
 
-def overdispersion(per: pl.DataFrame, winsor: float = 0.1) -> float:
-    """Between-prison variance tau^2 of log(observed/expected) beyond Poisson noise (additive
-    random effects, DerSimonian-Laird on 10%-Winsorised z-scores; Spiegelhalter 2005)."""
-    o, e = per["observed"].to_numpy().astype(float), per["expected"].to_numpy()
-    y, w = np.log(np.maximum(o, 0.5) / e), e  # var(log ratio) ~ 1/E
-    z = y * np.sqrt(w)
-    low, high = np.quantile(z, [winsor, 1 - winsor])
-    z = np.clip(z, low, high)
-    q = float((z**2).sum())
-    k = len(z)
-    tau2 = (q - (k - 1)) / (w.sum() - (w**2).sum() / w.sum())
-    return max(tau2, 0.0)
-
-
 def with_overdispersed_limits(per: pl.DataFrame, tau2: float) -> pl.DataFrame:
     """Limits widened for the between-prison variance: exp(+-z sqrt(1/E + tau^2))."""
     e = per["expected"].to_numpy()
@@ -190,7 +176,7 @@ def with_overdispersed_limits(per: pl.DataFrame, tau2: float) -> pl.DataFrame:
 def assess(per: pl.DataFrame, effects: pl.DataFrame, overdispersed: bool = False) -> dict:
     """Detection of effect prisons and false alarms among the others, per limit (Poisson
     limits, or limits widened for overdispersion estimated from every prison)."""
-    tau2 = overdispersion(per)
+    tau2 = overdispersion(per["observed"].to_numpy(), per["expected"].to_numpy())
     if overdispersed:
         per = with_overdispersed_limits(per, tau2)
     joined = per.join(effects, on="prison_code", how="left").with_columns(

@@ -105,6 +105,42 @@ def poisson_limit(expected: np.ndarray | float, p: float) -> np.ndarray:
         return np.where(e > 0, np.maximum(r - alpha, 0.0) / e, np.nan)
 
 
+def overdispersion(observed: np.ndarray, expected: np.ndarray, winsor: float = 0.1) -> float:
+    """Between-area variance tau^2 of log(observed/expected) beyond Poisson noise (additive
+    random effects, DerSimonian-Laird on 10%-Winsorised z-scores; Spiegelhalter 2005); 0 when
+    the spread is what chance alone gives."""
+    o, e = np.asarray(observed, dtype=float), np.asarray(expected, dtype=float)
+    if len(e) < 3:
+        return 0.0
+    z = np.log(np.maximum(o, 0.5) / e) * np.sqrt(e)  # var(log ratio) ~ 1/E
+    low, high = np.quantile(z, [winsor, 1 - winsor])
+    z = np.clip(z, low, high)
+    tau2 = (float((z**2).sum()) - (len(z) - 1)) / (e.sum() - (e**2).sum() / e.sum())
+    return max(tau2, 0.0)
+
+
+def overdispersion_summary(indicators: pl.DataFrame) -> list[dict]:
+    """Per scored indicator and area type: areas, share outside the 95% and 99.8% limits (5%
+    and 0.2% by chance alone) and the overdispersion tau^2 (docs/scorecard.md)."""
+    scored = indicators.filter(pl.col("status") == "scored")
+    out = []
+    for (indicator_id, gtype), rows in sorted(
+        scored.partition_by("indicator_id", "geography_type", as_dict=True).items()
+    ):
+        position = rows["funnel_position"]
+        out.append(
+            {
+                "indicator_id": indicator_id,
+                "geography_type": gtype,
+                "areas": rows.height,
+                "share_outside_95": round(float((position != "within limits").mean()), 4),
+                "share_outside_99_8": round(float(position.str.contains("99.8").mean()), 4),
+                "tau2": round(overdispersion(rows["observed"], rows["expected"]), 5),
+            }
+        )
+    return out
+
+
 def latest_periods(published: pl.DataFrame, definition: pl.DataFrame) -> pl.DataFrame:
     """Per scored indicator and area type, the latest mature rolling 12-month period with
     published headline rows."""

@@ -21,6 +21,7 @@ from pipelines.publish.scorecard import (
     LIMITS,
     MIN_WEIGHT_COVERED,
     Scorecard,
+    overdispersion_summary,
 )
 
 SCORECARD_CSV = "scorecard.csv"
@@ -45,6 +46,10 @@ METHOD = [
     "with no row for the area is missing; both are left out and the remaining weights rescaled. "
     f"An area is scored only when the scored indicators carry at least {MIN_WEIGHT_COVERED:.0%} "
     "of its area type's weight.",
+    "Overdispersion: the limits are Poisson (chance alone). metadata.json's overdispersion "
+    "gives, per indicator and area type, the share of areas outside them and the between-area "
+    "variance tau^2 of log(observed/expected) beyond chance; where tau^2 is material, a point "
+    "outside the 95% limit is weaker evidence than its nominal 5%.",
     "Ranking: no league table. Each area has a 95% rank interval from the same draws, and the "
     "number of areas whose score interval lies wholly below (significantly better than) or "
     "above (significantly worse than) its own.",
@@ -196,5 +201,6 @@ def scorecard_metadata(card: Scorecard, definition: pl.DataFrame) -> dict:
         "min_weight_covered": MIN_WEIGHT_COVERED,
         "files": [SCORECARD_CSV, SCORECARD_INDICATORS_CSV, FUNNELS + "/"] if not card.empty else [],
         "areas_scored": 0 if card.empty else int(card.areas["score"].is_not_null().sum()),
+        "overdispersion": [] if card.empty else overdispersion_summary(card.indicators),
         "docs": "docs/scorecard.md",
     }
