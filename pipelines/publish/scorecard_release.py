@@ -11,9 +11,10 @@ import polars as pl
 
 from pipelines.publish.funnels import (
     PLURALS,
+    funnel_file,
     funnel_points,
-    funnel_svg,
     funnel_title,
+    highlight_svg,
     write_funnels,
 )
 from pipelines.publish.scorecard import (
@@ -109,9 +110,8 @@ def area_section(card: Scorecard, code: str, names: dict[str, str]) -> str:
         funnel = ""
         if status == "scored":
             points = funnel_points(card.indicators, r["indicator_id"], gtype)
-            funnel = funnel_svg(
-                points, funnel_title(r, gtype, r["period"]), highlight=code, small=True
-            )
+            href = f"../{FUNNELS}/{funnel_file(r['indicator_id'], gtype)}"
+            funnel = highlight_svg(points, code, funnel_title(r, gtype, r["period"]), href)
         body.append(
             f"<tr><th scope='row'>{html.escape(name)}<br><small>{html.escape(r['indicator_id'])}"
             f" · {'higher' if r['direction'] == 'higher' else 'lower'} is better · weight "
