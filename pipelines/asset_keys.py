@@ -12,6 +12,7 @@ RAW_PREFIX = "raw"
 SPINE_KEY = dg.AssetKey(["linkage", "spine"])
 #: The dbt mart read by publication (dagster-dbt key of ``main_marts.fct_indicators``).
 FCT_INDICATORS_KEY = dg.AssetKey(["fct_indicators"])
+SCORECARD_STRATA_KEY = dg.AssetKey(["fct_scorecard_strata"])
 PUBLICATION_KEY = dg.AssetKey(["publication", "release"])
 SNAPSHOT_KEY = dg.AssetKey(["publication", "analyst_snapshot"])
 #: The dbt docs of the build (a transform asset) and their file in the download site's root.

@@ -101,6 +101,12 @@ def synth(
 def run(
     ctx: typer.Context,
     month: list[str] = typer.Option([], help=MONTH_HELP),
+    scorecard_weights: Path | None = typer.Option(
+        None,
+        "--scorecard-weights",
+        help="CSV of sub_outcome_id,weight replacing the scorecard's default weights "
+        "(docs/scorecard.md); checked before the run starts.",
+    ),
 ) -> None:
     """Run the whole graph: ingest, linkage, dbt, quality gate, publication, analyst snapshot.
 
@@ -116,13 +122,16 @@ def run(
 
     console = Console()
     settings = get_settings()
+    run_config = _scorecard_config(console, scorecard_weights)
     try:  # refusals first, before the slow imports (run_pipeline checks again)
         months = check_run(settings, month)
         with run_lock(settings.warehouse):
             landing = Path(settings.landing_dir).absolute()
             console.print(f"Running {len(months)} delivered month(s) from {landing}")
             _note_other_dagster_home(console, settings)
-            outcome, log = _logged(ctx, "run", settings, lambda: _run_pipeline(settings, months))
+            outcome, log = _logged(
+                ctx, "run", settings, lambda: _run_pipeline(settings, months, run_config)
+            )
     except (RefusedError, RunLockedError) as refusal:
         raise _refuse(console, refusal) from None
     for line in _report(outcome, log, settings):
@@ -131,12 +140,32 @@ def run(
         raise typer.Exit(1)
 
 
-def _run_pipeline(settings: Settings, months: list[str]) -> RunOutcome:
+def _scorecard_config(console: Console, weights: Path | None) -> dict | None:
+    """Run configuration passing a commissioner's weights file to the release (validated
+    here, so a bad file stops the run before it starts: exit 2 naming file, line and field)."""
+    if weights is None:
+        return None
+    from pipelines.publish.scorecard_definition import (
+        WeightsFileError,
+        load_definition,
+        read_weights,
+    )
+
+    try:
+        read_weights(weights, load_definition())
+    except WeightsFileError as error:
+        console.print(Text.assemble(("Refused: ", "bold red"), str(error)), soft_wrap=True)
+        raise typer.Exit(2) from None
+    config = {"config": {"scorecard_weights": str(weights.absolute())}}
+    return {"ops": {"publication__release": config}}
+
+
+def _run_pipeline(settings: Settings, months: list[str], run_config: dict | None = None):
     from pipelines.orchestration import run_pipeline
     from pipelines.transform.project import prepare_manifest
 
     prepare_manifest()
-    return run_pipeline(settings, months=months)
+    return run_pipeline(settings, months=months, run_config=run_config)
 
 
 def _logged(ctx: typer.Context, command: str, settings: Settings, work: Callable[[], T]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.asset_keys import FCT_INDICATORS_KEY, RAW_PREFIX, SPINE_KEY
+from pipelines.asset_keys import FCT_INDICATORS_KEY, RAW_PREFIX, SCORECARD_STRATA_KEY, SPINE_KEY
 from pipelines.contracts.deliveries import CONTRACTS
 
 
@@ -11,6 +11,7 @@ def test_fct_indicators_key_is_the_dbt_asset_key():
 
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     assert FCT_INDICATORS_KEY in keys, sorted(k.to_user_string() for k in keys if "fct" in str(k))
+    assert SCORECARD_STRATA_KEY in keys
 
 
 def test_spine_and_raw_keys_exist():

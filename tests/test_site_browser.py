@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +19,7 @@ from tests.support.sample_indicators import (
     sample_indicators,
     sample_scope,
 )
+from tests.support.warehouse_release import release_from_warehouse
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -41,12 +43,21 @@ def site(tmp_path_factory):
     for month, months in [("2024-05", 5), ("2024-06", 6)]:
         rows = sample_indicators(1, months=months)
         publish_release(root, ReleaseInputs(month, rows, catalogue, geography, scope=scope))
+    with serving(root) as url:
+        yield root, url
+
+
+@contextmanager
+def serving(root: Path):
+    """The site under ``root`` served on 127.0.0.1 from a free port; yields its base URL."""
     server = make_server(root, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +188,31 @@ def test_area_search_works_from_file(site, page):
     page.locator("#area-results a", has_text="Local authority").click()
     page.wait_for_url("**/areas/E08000003.html")
     assert page.locator("#profile tbody tr[id^=row-]").count() == 4
+
+
+@pytest.fixture(scope="module")
+def scorecard_site(ci_warehouse, tmp_path_factory):
+    """A release of the ci warehouse (with its scorecard) served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("scorecard_site")
+    folder = release_from_warehouse(ci_warehouse, root)
+    with serving(root) as url:
+        yield folder, f"{url}/{folder.name}"
+
+
+def test_area_profile_shows_its_scorecard_and_highlighted_funnel(scorecard_site, page):
+    """An area profile's scorecard section: the score from scorecard.csv and a funnel plot per
+    scored indicator with this area highlighted."""
+    folder, url = scorecard_site
+    areas = pl.read_csv(folder / "scorecard.csv").filter(pl.col("score").is_not_null())
+    rows = pl.read_csv(folder / "scorecard_indicators.csv")
+    area = areas.sort("geography_code").row(0, named=True)
+    page.goto(f"{url}/areas/{area['geography_code']}.html")
+    assert page.locator("#scorecard").is_visible()
+    assert f"Weighted score {area['score']:+.1f}%" in page.locator("#scorecard-score").inner_text()
+    scored = rows.filter(
+        (pl.col("geography_code") == area["geography_code"]) & (pl.col("status") == "scored")
+    )
+    funnels = page.locator("#scorecard-table svg.funnel")
+    assert funnels.count() == scored.height > 0
+    assert page.locator("#scorecard-table circle.selected").count() == scored.height
+    assert page.locator("#scorecard-table circle.selected").first.is_visible()

@@ -13,6 +13,7 @@ from pipelines.asset_keys import (
     FCT_INDICATORS_KEY,
     INDICATOR_CHECK_NAMES,
     PUBLICATION_KEY,
+    SCORECARD_STRATA_KEY,
     SNAPSHOT_KEY,
     group_owners,
 )
@@ -20,11 +21,15 @@ from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.partitions import MONTHLY, RUN_MONTHS_TAG, SINGLE_RUN
 from pipelines.publish.release import METADATA, ReleaseInputs, publish_release
 from pipelines.publish.scope import SCOPE_PATH, SLICE, load_scope, resolve_scope
+from pipelines.publish.scorecard import latest_periods
+from pipelines.publish.scorecard_definition import load_definition
 from pipelines.publish.snapshot import refresh_snapshot
 from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResource, table_exists
 
 #: ``ops.manifest`` columns listed in a release's metadata.json.
 RELEASE_MANIFEST_FIELDS = "path, table_name, delivery_month, sha256, rows_read, rows_loaded, status"
+#: Case-mix strata of the scorecard (dbt model fct_scorecard_strata).
+STRATA_TABLE = "main_marts.fct_scorecard_strata"
 #: Dagster group of the publication assets.
 GROUP = "publication"
 
@@ -33,6 +38,8 @@ class PublishConfig(dg.Config):
     """Run configuration of a release (recorded in metadata.json)."""
 
     revision_reason: str = ""
+    #: a commissioner's scorecard weights file (docs/scorecard.md); empty: the seed's weights
+    scorecard_weights: str = ""
 
 
 def release_month(context: dg.AssetExecutionContext) -> str:
@@ -119,10 +126,25 @@ def warehouse_frames(
     return indicators, geography, manifest
 
 
+def scorecard_strata(con: duckdb.DuckDBPyConnection, periods: pl.DataFrame) -> pl.DataFrame | None:
+    """The case-mix strata of the scored indicators for the ``periods`` published (indicator_id,
+    period), or None when the warehouse has none."""
+    if not table_exists(con, STRATA_TABLE):
+        return None
+    con.register("_scorecard_periods", periods.select("indicator_id", "period").to_arrow())
+    try:
+        return con.sql(
+            f"SELECT * FROM {STRATA_TABLE} "
+            "SEMI JOIN _scorecard_periods USING (indicator_id, period)"
+        ).pl()
+    finally:
+        con.unregister("_scorecard_periods")
+
+
 @dg.asset(
     key=PUBLICATION_KEY,
     # the dbt docs go in the site first, so the index written with the release links them
-    deps=[FCT_INDICATORS_KEY, DBT_DOCS_KEY],
+    deps=[FCT_INDICATORS_KEY, SCORECARD_STRATA_KEY, DBT_DOCS_KEY],
     partitions_def=MONTHLY,
     backfill_policy=SINGLE_RUN,
     group_name=GROUP,
@@ -145,6 +167,7 @@ def release(
     slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
     with warehouse.connect() as con:
         indicators, geography, manifest = warehouse_frames(con, slices)
+        strata = scorecard_strata(con, latest_periods(indicators, load_definition()))
     keys = sorted(context.partition_keys)
     months = context.run.tags.get(RUN_MONTHS_TAG, f"{keys[0]}..{keys[-1]}").split("..")
     inputs = ReleaseInputs(
@@ -157,10 +180,15 @@ def release(
         run_config={
             "months": [months[0], months[-1]],
             "revision_reason": config.revision_reason,
+            "scorecard_weights": Path(config.scorecard_weights).name
+            if config.scorecard_weights
+            else "",
             "run_id": context.run.run_id,
             "checks_verified": verified,
         },
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        strata=strata,
+        scorecard_weights=config.scorecard_weights,
     )
     folder = publish_release(publication.publications_path(), inputs)
     meta = json.loads((folder / METADATA).read_text())

@@ -246,9 +246,14 @@ def _row(r: dict, trend: pl.DataFrame) -> str:
 
 
 def write_area_page(
-    out: Path, area: dict, rows: pl.DataFrame, trends: pl.DataFrame, month: str
+    out: Path,
+    area: dict,
+    rows: pl.DataFrame,
+    trends: pl.DataFrame,
+    month: str,
+    extra: str = "",
 ) -> Path:
-    """Write ``<out>/<stem>.html`` for one area."""
+    """Write ``<out>/<stem>.html`` for one area (``extra``: HTML after the indicators)."""
     by_indicator = trends.partition_by("indicator_id", as_dict=True)
     groups = []
     for (sub_id, sub_name), group in rows.group_by(
@@ -289,7 +294,7 @@ def write_area_page(
         f'<p><a href="{area["stem"]}.csv" download>Download this profile (CSV)</a></p>'
         f"{_legend()}<h2>Indicators</h2>"
         f'<table id="profile"><caption>Indicators for {name}, compared with England</caption>'
-        f"<thead><tr>{head}</tr></thead>{''.join(groups)}</table>{_symbols()}"
+        f"<thead><tr>{head}</tr></thead>{''.join(groups)}</table>{extra}{_symbols()}"
     )
     path = out / f"{area['stem']}.html"
     path.write_text(page(f"{area['name']}: area profile {month}", body), encoding="utf-8")

@@ -139,6 +139,7 @@ def write_profiles(
     catalogue: pl.DataFrame,
     geography: pl.DataFrame | None,
     month: str,
+    sections: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write ``<folder>/areas/``: ``<code>.html`` and ``<code>.csv`` per local authority and
     prison, ``index.html`` and ``search.js`` (the area list with the search box's script)."""
@@ -175,7 +176,14 @@ def write_profiles(
             "parent": parents.get(code, ""),
             "stem": stem,
         }
-        page = write_area_page(out, area, area_rows, trend_groups.get((code,), no_trend), month)
+        page = write_area_page(
+            out,
+            area,
+            area_rows,
+            trend_groups.get((code,), no_trend),
+            month,
+            extra=(sections or {}).get(code, ""),
+        )
         written += [page, csv_path]
         listing.append(area)
     written += write_areas_index(out, listing, month)

@@ -30,6 +30,14 @@ from pipelines.publish.comparison import with_england_comparison
 from pipelines.publish.profiles import write_profiles
 from pipelines.publish.revisions import read_log, record_revision
 from pipelines.publish.scope import describe_scope, in_scope, load_scope
+from pipelines.publish.scorecard import build_scorecard
+from pipelines.publish.scorecard_definition import load_definition, resolve_weights
+from pipelines.publish.scorecard_release import (
+    area_sections,
+    scorecard_metadata,
+    scorecard_sheets,
+    write_scorecard_files,
+)
 from pipelines.publish.site import write_release_page, write_site_index
 from pipelines.publish.tables import formatted, tidy_table, write_tidy_csv
 from pipelines.publish.workbook import latest_periods, workbook_rows, write_workbook
@@ -57,6 +65,10 @@ class ReleaseInputs:
     run_config: dict = field(default_factory=dict)
     generated_at: str = ""
     scope: pl.DataFrame = field(default_factory=load_scope)
+    #: case-mix strata of the scored indicators (``main_marts.fct_scorecard_strata``)
+    strata: pl.DataFrame | None = None
+    #: a commissioner's weights file (docs/scorecard.md); the seed's weights when empty
+    scorecard_weights: str = ""
 
 
 def code_version() -> str:
@@ -117,7 +129,11 @@ def england_headlines(tidy: pl.DataFrame) -> dict[str, list[dict]]:
 
 
 def _metadata(
-    inputs: ReleaseInputs, published: pl.DataFrame, tidy: pl.DataFrame, folder: Path
+    inputs: ReleaseInputs,
+    published: pl.DataFrame,
+    tidy: pl.DataFrame,
+    folder: Path,
+    scorecard: dict | None = None,
 ) -> dict:
     maturity = dict(
         published.group_by("indicator_id").agg(pl.col("maturity_period").max()).iter_rows()
@@ -178,6 +194,7 @@ def _metadata(
             "published_share": disclosure.published_share(published).to_dicts(),
         },
         "indicators": indicators,
+        "scorecard": scorecard or {},
         "files": files,
     }
 
@@ -188,7 +205,18 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
         in_scope(inputs.indicators, inputs.scope), inputs.catalogue, inputs.geography
     )
     published = with_england_comparison(published, inputs.catalogue)
-    write_profiles(folder, published, inputs.catalogue, inputs.geography, inputs.month)
+    definition = load_definition()
+    weights = resolve_weights(inputs.scorecard_weights, definition)
+    card = build_scorecard(published, inputs.strata, definition, weights)
+    write_profiles(
+        folder,
+        published,
+        inputs.catalogue,
+        inputs.geography,
+        inputs.month,
+        sections=area_sections(card, inputs.catalogue),
+    )
+    write_scorecard_files(folder, card)
     tidy = tidy_table(published, inputs.catalogue)
     write_tidy_csv(tidy, folder / TIDY_CSV)
     tidy.write_parquet(folder / PARQUET, compression="zstd", statistics=False)
@@ -197,10 +225,11 @@ def build_release_files(folder: Path, inputs: ReleaseInputs) -> pl.DataFrame:
         formatted(workbook_rows(published), inputs.catalogue),
         inputs.catalogue,
         inputs.month,
+        extra_sheets=scorecard_sheets(card),
     )
     charts = write_charts(folder / CHARTS, published, inputs.catalogue)
     write_release_page(folder, inputs.month, published, inputs.catalogue, charts)
-    meta = _metadata(inputs, published, tidy, folder)
+    meta = _metadata(inputs, published, tidy, folder, scorecard_metadata(card, definition))
     (folder / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     return tidy
 

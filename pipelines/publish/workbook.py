@@ -124,6 +124,7 @@ def write_workbook(
     published: pl.DataFrame,
     catalogue: pl.DataFrame,
     release_month: str,
+    extra_sheets: dict[str, gpt.GPTable] | None = None,
 ) -> None:
     """Write the release workbook (cover, contents, notes, symbols, one table per indicator).
 
@@ -155,6 +156,7 @@ def write_workbook(
             "maturity_period": maturity[entry["indicator_id"]],
         }
         sheets[_sheet_name(entry["indicator_id"], sheets)] = _indicator_sheet(rows, entry)
+    sheets.update(extra_sheets or {})
     cover = gpt.Cover(
         title=f"Drug treatment outcomes in prison and on release: release {release_month}",
         intro=[

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pipelines.synthetic.effects import release_multiplier
 from pipelines.synthetic.excluded_cases import care_planned_without_modality
 from pipelines.synthetic.population import DAYS_PER_YEAR, People
 from pipelines.synthetic.reference import Places, offences
@@ -66,6 +67,7 @@ class World:
     prison_inundation: np.ndarray  # (prisons, 2) month index of short inundations
     region_continuity: dict[str, float]
     la_quality: np.ndarray  # community treatment quality (completion, TOP improvement)
+    prison_effect: np.ndarray | None = None  # re-offending rate multiplier (effects.py)
 
 
 REGION_CONTINUITY = {
@@ -233,6 +235,7 @@ class CareerSim:
         self.n_release = 0
         self.sanctions = np.zeros(people.n, dtype=np.int32)
         self.age_first = people.age_first_sanction.copy()
+        self.release_effect = np.ones(people.n)  # effects.py: set at release, 1 when off
 
     # ---------------------------------------------------------------- history before the start
     def backlog(self) -> np.ndarray:
@@ -570,6 +573,8 @@ class CareerSim:
             rate = rate * np.where(
                 post_release[act] & long_served[act], prm.long_sentence_mult, 1.0
             )
+            if self.world.prison_effect is not None:
+                rate = rate * np.where(post_release[act], self.release_effect[act], 1.0)
             shape = np.where(post_release[act], prm.post_release_shape, 1.0)
             e1 = np.maximum(eng_start[act] - t[act], 0) / DAYS_PER_YEAR
             e2 = np.maximum(eng_end[act] - t[act], 0) / DAYS_PER_YEAR
@@ -659,6 +664,9 @@ class CareerSim:
         self, person, rel, t, post_release, eng_start, eng_end, mult, early_protect, alive
     ) -> None:
         eng = self.engagement(person, rel)
+        effect = release_multiplier(self.world, rel["prison"])
+        if effect is not None:
+            self.release_effect[person] = effect
         t[person] = rel["release"]
         post_release[person] = True
         eng_start[person] = eng["eng_start"]

@@ -22,6 +22,7 @@ from pipelines.contracts.landing_marker import SYNTHETIC_MARKER
 from pipelines.synthetic.calibration import markdown, merge
 from pipelines.synthetic.careers import make_world
 from pipelines.synthetic.chunk import ChunkJob, ChunkResult, run_chunk
+from pipelines.synthetic.effects import PrisonEffects, effects_table, with_prison_effects
 from pipelines.synthetic.noise import NoiseConfig, Tally
 from pipelines.synthetic.population import unique_prison_numbers
 from pipelines.synthetic.presets import Preset, resolve
@@ -64,6 +65,7 @@ def generate(
     progress: bool | Progress = False,
     chunk_people: int = CHUNK_PEOPLE,
     workers: int | None = None,
+    prison_effects: PrisonEffects | None = None,
 ) -> SynthResult:
     """Simulate a population and write ``<out>/landing``, ``<out>/truth`` and calibration.
 
@@ -85,6 +87,7 @@ def generate(
     step("reference data and identifiers", 0.01)
     rng = np.random.default_rng(seed)
     world = make_world(rng, places(), spec.months)
+    world = with_prison_effects(world, len(places().prison_code), prison_effects)
     prison_numbers = unique_prison_numbers(rng, spec.people)
     offender_pk = rng.permutation(spec.people)
     serials = rng.choice(
@@ -142,6 +145,10 @@ def generate(
     tally = Tally(noise)
     for r in results:
         tally.merge(r.tally)
+    if world.prison_effect is not None:
+        effects_table(places().prison_code, world.prison_effect).write_parquet(
+            truth / "prison_effects.parquet"
+        )
     (truth / "noise.json").write_text(json.dumps(tally.report(), indent=2, sort_keys=True) + "\n")
     cal = merge([r.calibration for r in results])
     cal["rows"] = rows
