@@ -9,33 +9,20 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from pipelines.catalogue import load_catalogue
-from pipelines.publish.assets import warehouse_frames
 from pipelines.publish.release import PublicationError, ReleaseInputs, publish_release, recover
-from pipelines.publish.scope import load_scope, resolve_scope
 from tests.support.release_files import digests
+from tests.support.warehouse_release import warehouse_inputs
 
 LAST = "2024-12"
 
 
 def release_inputs(warehouse: Path) -> ReleaseInputs:
     """What the release asset reads, from a built warehouse."""
-    catalogue, scope = load_catalogue(), load_scope()
-    slices = resolve_scope(scope, catalogue["indicator_id"].to_list())
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        indicators, geography, manifest = warehouse_frames(con, slices)
-    return ReleaseInputs(
-        month=LAST,
-        indicators=indicators,
-        catalogue=catalogue,
-        geography=geography,
-        manifest=manifest,
-        scope=scope,
-        generated_at="2024-12-31T00:00:00+00:00",
-    )
+    inputs = warehouse_inputs(warehouse, generated_at="2024-12-31T00:00:00+00:00")
+    assert inputs.month == LAST
+    return inputs
 
 
 @pytest.fixture

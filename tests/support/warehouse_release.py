@@ -1,5 +1,5 @@
 """Build a release straight from a built warehouse (as the publication asset does, without
-Dagster): the scorecard tests and the browser test use it."""
+Dagster): the scorecard, publication-fault and browser tests use it."""
 
 from __future__ import annotations
 
@@ -15,26 +15,33 @@ from pipelines.publish.scorecard import latest_periods
 from pipelines.publish.scorecard_definition import load_definition
 
 
-def release_from_warehouse(warehouse: Path, out: Path, weights: str = "") -> Path:
-    """Publish ``<warehouse>/warehouse.duckdb`` into ``out`` with ``weights`` (a weights file;
-    empty for the defaults); returns the release folder."""
+def warehouse_inputs(
+    database: Path, generated_at: str = "2026-01-01T00:00:00", weights: str = ""
+) -> ReleaseInputs:
+    """What the release asset reads from ``database`` (a built ``warehouse.duckdb``), with
+    ``weights`` (a weights file; empty for the defaults)."""
     catalogue = load_catalogue()
     scope = load_scope()
-    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
-        indicators, geography, _ = warehouse_frames(
+    with duckdb.connect(str(database), read_only=True) as con:
+        indicators, geography, manifest = warehouse_frames(
             con, resolve_scope(scope, catalogue["indicator_id"].to_list())
         )
         strata = scorecard_strata(con, latest_periods(indicators, load_definition()))
         query = "SELECT as_of_month FROM main_intermediate.int_run_context"
         (month,) = con.execute(query).fetchone()
-    inputs = ReleaseInputs(
+    return ReleaseInputs(
         month,
         indicators,
         catalogue,
         geography,
+        manifest,
         scope=scope,
-        generated_at="2026-01-01T00:00:00",
+        generated_at=generated_at,
         strata=strata,
         scorecard_weights=weights,
     )
-    return publish_release(out, inputs)
+
+
+def release_from_warehouse(warehouse: Path, out: Path, weights: str = "") -> Path:
+    """Publish ``<warehouse>/warehouse.duckdb`` into ``out``; returns the release folder."""
+    return publish_release(out, warehouse_inputs(warehouse / "warehouse.duckdb", weights=weights))
