@@ -22,11 +22,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import numpy as np
 import polars as pl
-from scipy import stats
 
-from pipelines.publish.scorecard import LIMITS, overdispersion, poisson_limit
+from pipelines.publish.scorecard import LIMITS, overdispersed_limit, overdispersion, poisson_limit
 from pipelines.synthetic.effects import PrisonEffects
 from pipelines.synthetic.generate import generate
 from pipelines.synthetic.ogrs3 import ogrs3
@@ -160,17 +158,13 @@ def observed_expected(frame: pl.DataFrame, strata: list[str]) -> pl.DataFrame:
 
 
 def with_overdispersed_limits(per: pl.DataFrame, tau2: float) -> pl.DataFrame:
-    """Limits widened for the between-prison variance: exp(+-z sqrt(1/E + tau^2))."""
+    """Limits widened for the between-prison variance, as in the release (``od_limit_*``)."""
     e = per["expected"].to_numpy()
-    out = per
-    for name, p in LIMITS.items():
-        z = stats.norm.ppf(1 - p)
-        half = z * np.sqrt(1 / e + tau2)
-        out = out.with_columns(
-            pl.Series(f"limit_{name}_low", np.exp(-half)),
-            pl.Series(f"limit_{name}_high", np.exp(half)),
-        )
-    return out
+    return per.with_columns(
+        pl.Series(f"limit_{name}_{side}", overdispersed_limit(e, q, tau2))
+        for name, p in LIMITS.items()
+        for side, q in (("low", p), ("high", 1 - p))
+    )
 
 
 def assess(per: pl.DataFrame, effects: pl.DataFrame, overdispersed: bool = False) -> dict:

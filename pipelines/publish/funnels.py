@@ -1,7 +1,9 @@
 """Funnel plots of the scorecard as plain SVG (one per scored indicator and area type).
 
 Each plot shows every area's observed/expected ratio against its expected count, England's
-line at 1 and the 95% and 99.8% control limits. The area profiles show the same chart with the
+line at 1 and the 95% and 99.8% control limits (Poisson; and, where the areas differ more than
+chance allows, the same limits widened for that overdispersion, against which the scorecard's
+assessment is made). The area profiles show the same chart with the
 area's own point drawn over it (:func:`highlight_svg`). Drawn directly like
 pipelines/publish/charts.py: reproducible, no browser engine.
 """
@@ -17,12 +19,14 @@ import numpy as np
 import polars as pl
 
 from pipelines.publish.charts import _label, _ticks
-from pipelines.publish.scorecard import LIMITS, poisson_limit
+from pipelines.publish.scorecard import LIMITS, overdispersed_limit, poisson_limit
 
 WIDTH, HEIGHT = 560, 340
 LEFT, RIGHT, TOP, BOTTOM = 56, 24, 48, 52
 PLURALS = {"prison": "Prisons", "local_authority": "Local authorities"}
 LIMIT_STYLE = {"95": ("#505a5f", "6 3"), "99_8": ("#0b0c0c", "2 2")}
+#: The limits widened for overdispersion: solid, in orange (95%) and brown (99.8%).
+OD_STYLE = {"od_95": ("#f47738", ""), "od_99_8": ("#912b88", "")}
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Scale:
     ticks: list[float]
     grid: np.ndarray
     curves: dict[str, tuple[np.ndarray, np.ndarray]]
+    tau2: float = 0.0
 
     def x(self, v: float) -> float:
         return LEFT + (WIDTH - LEFT - RIGHT) * v / self.x_max
@@ -52,6 +57,15 @@ def scale(points: pl.DataFrame) -> Scale:
     curves = {
         name: (poisson_limit(grid, p), poisson_limit(grid, 1 - p)) for name, p in LIMITS.items()
     }
+    tau2 = float(points["tau2"].max() or 0.0) if "tau2" in points.columns else 0.0
+    if tau2 > 0:
+        curves |= {
+            f"od_{name}": (
+                overdispersed_limit(grid, p, tau2),
+                overdispersed_limit(grid, 1 - p, tau2),
+            )
+            for name, p in LIMITS.items()
+        }
     low_lim = float(np.nanmin(curves["99_8"][0][grid >= x_max / 10]))
     high_lim = float(np.nanmax(curves["99_8"][1][grid >= x_max / 10]))
     y_low = min(float(points["ratio"].min()), low_lim, 1.0)
@@ -59,7 +73,7 @@ def scale(points: pl.DataFrame) -> Scale:
     ticks = [t for t in _ticks(y_low, y_high) if t >= 0] or [0.0, 1.0]
     if ticks[0] > y_low:
         ticks.insert(0, 0.0)
-    return Scale(x_max, ticks, grid, curves)
+    return Scale(x_max, ticks, grid, curves, tau2)
 
 
 def funnel_svg(points: pl.DataFrame, title: str) -> str:
@@ -70,7 +84,12 @@ def funnel_svg(points: pl.DataFrame, title: str) -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     desc = (
         f"Funnel plot of {points.height} areas: observed/expected ratio against expected count, "
-        "England at 1, 95% (dashed) and 99.8% (dotted) control limits."
+        "England at 1, 95% (dashed) and 99.8% (dotted) control limits"
+        + (
+            f"; solid: the same limits widened for overdispersion (tau^2 {sc.tau2:.4f})."
+            if sc.tau2 > 0
+            else "."
+        )
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
@@ -101,15 +120,16 @@ def funnel_svg(points: pl.DataFrame, title: str) -> str:
         'stroke="#0b0c0c" stroke-width="2"/>'
     )
     for name, (low, high) in sc.curves.items():
-        colour, dash = LIMIT_STYLE[name]
+        colour, dash = (LIMIT_STYLE | OD_STYLE)[name]
         for curve in (low, high):
             pts = " ".join(
                 f"{x(g):.1f},{y(v):.1f}"
                 for g, v in zip(sc.grid, curve, strict=True)
                 if math.isfinite(v)
             )
+            dashes = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-dasharray="{dash}" '
+                f'<polyline fill="none" stroke="{colour}"{dashes} '
                 f'stroke-width="1.2" points="{pts}"/>'
             )
     for name, e, r in points.select("geography_name", "expected", "ratio").iter_rows():
@@ -117,10 +137,12 @@ def funnel_svg(points: pl.DataFrame, title: str) -> str:
             f'<circle cx="{x(e):.1f}" cy="{y(r):.1f}" r="3" fill="#1d70b8" fill-opacity="0.55">'
             f"<title>{html.escape(name)}: {r:.2f}</title></circle>"
         )
-    parts.append(
-        f'<text x="{LEFT}" y="{TOP - 14}">Line: England (1). Dashed: 95% limits. '
-        "Dotted: 99.8% limits.</text>"
-    )
+    legend = "Line: England (1). Dashed: 95% limits. Dotted: 99.8% limits."
+    if sc.tau2 > 0:
+        legend = (
+            "Line: England. Dashed/dotted: 95%/99.8% limits; solid: widened for overdispersion."
+        )
+    parts.append(f'<text x="{LEFT}" y="{TOP - 14}">{legend}</text>')
     parts.append("</svg>\n")
     return "\n".join(parts)
 
@@ -157,7 +179,7 @@ def funnel_points(indicators: pl.DataFrame, indicator_id: str, geography_type: s
         (pl.col("indicator_id") == indicator_id)
         & (pl.col("geography_type") == geography_type)
         & (pl.col("status") == "scored")
-    ).select("geography_code", "geography_name", "expected", "ratio")
+    ).select("geography_code", "geography_name", "expected", "ratio", "tau2")
 
 
 def funnel_title(entry: dict, geography_type: str, period: str) -> str:

@@ -4,6 +4,8 @@ For each scored indicator (``seeds/scorecard.csv``) and area, the observed count
 the count expected from England's rates for the area's case mix (indirect standardisation by sex
 and age band; for re-offending, the OGRS3 predicted probabilities calibrated to England). The
 ratio observed/expected is placed in a funnel with exact Poisson control limits (95% and 99.8%).
+Where areas differ more than chance allows (overdispersion, tau^2 > 0) the limits are also given
+widened for that spread, and the assessment (better/worse than expected) uses the widened ones.
 The weighted score is the weighted mean of the indicators' log ratios, signed so that positive
 is better, with an interval from simulation of each indicator's sampling distribution.
 
@@ -52,6 +54,12 @@ INDICATOR_COLUMNS = [
     "limit_99_8_low",
     "limit_99_8_high",
     "funnel_position",
+    "tau2",
+    "od_limit_95_low",
+    "od_limit_95_high",
+    "od_limit_99_8_low",
+    "od_limit_99_8_high",
+    "funnel_position_overdispersed",
     "assessment",
     "weight",
 ]
@@ -108,15 +116,31 @@ def poisson_limit(expected: np.ndarray | float, p: float) -> np.ndarray:
 def overdispersion(observed: np.ndarray, expected: np.ndarray, winsor: float = 0.1) -> float:
     """Between-area variance tau^2 of log(observed/expected) beyond Poisson noise (additive
     random effects, DerSimonian-Laird on 10%-Winsorised z-scores; Spiegelhalter 2005); 0 when
-    the spread is what chance alone gives."""
+    the spread is what chance alone gives. The Winsorised sum of squares is divided by the
+    Winsorised variance of a standard normal, so a few outlying areas do not inflate tau^2 and
+    the estimate is not biased low when there are none."""
     o, e = np.asarray(observed, dtype=float), np.asarray(expected, dtype=float)
     if len(e) < 3:
         return 0.0
     z = np.log(np.maximum(o, 0.5) / e) * np.sqrt(e)  # var(log ratio) ~ 1/E
     low, high = np.quantile(z, [winsor, 1 - winsor])
     z = np.clip(z, low, high)
-    tau2 = (float((z**2).sum()) - (len(z) - 1)) / (e.sum() - (e**2).sum() / e.sum())
+    q = stats.norm.ppf(1 - winsor)
+    winsorised_variance = 1 - 2 * winsor - 2 * q * stats.norm.pdf(q) + 2 * winsor * q**2
+    squares = float((z**2).sum()) / winsorised_variance
+    tau2 = (squares - (len(z) - 1)) / (e.sum() - (e**2).sum() / e.sum())
     return max(tau2, 0.0)
+
+
+def overdispersed_limit(expected: np.ndarray | float, p: float, tau2: float) -> np.ndarray:
+    """The ratio limit at tail probability ``p`` allowing for between-area variance ``tau2`` of
+    the log ratio (additive random effects, Spiegelhalter 2005): exp(z_p sqrt(1/E + tau^2));
+    the exact Poisson limit when ``tau2`` is 0."""
+    e = np.asarray(expected, dtype=float)
+    if tau2 <= 0:
+        return poisson_limit(e, p)
+    with np.errstate(divide="ignore"):
+        return np.where(e > 0, np.exp(stats.norm.ppf(p) * np.sqrt(1 / e + tau2)), np.nan)
 
 
 def overdispersion_summary(indicators: pl.DataFrame) -> list[dict]:
@@ -135,7 +159,10 @@ def overdispersion_summary(indicators: pl.DataFrame) -> list[dict]:
                 "areas": rows.height,
                 "share_outside_95": round(float((position != "within limits").mean()), 4),
                 "share_outside_99_8": round(float(position.str.contains("99.8").mean()), 4),
-                "tau2": round(overdispersion(rows["observed"], rows["expected"]), 5),
+                "tau2": round(float(rows["tau2"][0]), 5),
+                "share_outside_95_overdispersed": round(
+                    float((rows["funnel_position_overdispersed"] != "within limits").mean()), 4
+                ),
             }
         )
     return out
@@ -234,46 +261,69 @@ def observed_expected(
     )
 
 
-def with_limits(frame: pl.DataFrame) -> pl.DataFrame:
-    """Ratio, 95% and 99.8% control limits at each area's expected count, and where the area
-    falls in the funnel (and whether that is better or worse, from the direction of good)."""
-    expected = frame["expected"].fill_null(0.0).to_numpy()
-    limits = {}
-    for name, p in LIMITS.items():
-        limits[f"limit_{name}_low"] = poisson_limit(expected, p)
-        limits[f"limit_{name}_high"] = poisson_limit(expected, 1 - p)
-    frame = frame.with_columns(
-        (pl.col("observed") / pl.col("expected")).alias("ratio"),
-        *[pl.Series(k, v).fill_nan(None) for k, v in limits.items()],
-    )
-    position = (
+def _position(prefix: str) -> pl.Expr:
+    """Where the ratio falls against the limit columns ``<prefix>_95_*`` and ``<prefix>_99_8_*``."""
+    return (
         pl.when(pl.col("ratio").is_null())
         .then(pl.lit("not assessed"))
-        .when(pl.col("ratio") > pl.col("limit_99_8_high"))
+        .when(pl.col("ratio") > pl.col(f"{prefix}_99_8_high"))
         .then(pl.lit("above 99.8% limit"))
-        .when(pl.col("ratio") > pl.col("limit_95_high"))
+        .when(pl.col("ratio") > pl.col(f"{prefix}_95_high"))
         .then(pl.lit("above 95% limit"))
-        .when(pl.col("ratio") < pl.col("limit_99_8_low"))
+        .when(pl.col("ratio") < pl.col(f"{prefix}_99_8_low"))
         .then(pl.lit("below 99.8% limit"))
-        .when(pl.col("ratio") < pl.col("limit_95_low"))
+        .when(pl.col("ratio") < pl.col(f"{prefix}_95_low"))
         .then(pl.lit("below 95% limit"))
         .otherwise(pl.lit("within limits"))
     )
-    up = pl.col("funnel_position").str.starts_with("above")
-    down = pl.col("funnel_position").str.starts_with("below")
+
+
+def with_limits(frame: pl.DataFrame) -> pl.DataFrame:
+    """Ratio, 95% and 99.8% control limits at each area's expected count (Poisson, and widened
+    for the overdispersion tau^2 of the indicator and area type), where the area falls against
+    each, and the assessment (better or worse, from the direction of good) against the widened
+    limits."""
+    frame = frame.with_columns((pl.col("observed") / pl.col("expected")).alias("ratio"))
+    parts = []
+    for _, part in frame.partition_by("indicator_id", "geography_type", as_dict=True).items():
+        scored = part.filter(pl.col("status") == "scored")
+        tau2 = overdispersion(scored["observed"].to_numpy(), scored["expected"].to_numpy())
+        expected = part["expected"].fill_null(0.0).to_numpy()
+        limits = {}
+        for name, p in LIMITS.items():
+            for side, q in (("low", p), ("high", 1 - p)):
+                limits[f"limit_{name}_{side}"] = poisson_limit(expected, q)
+                limits[f"od_limit_{name}_{side}"] = overdispersed_limit(expected, q, tau2)
+        parts.append(
+            part.with_columns(
+                pl.lit(tau2, dtype=pl.Float64).alias("tau2"),
+                *[pl.Series(k, v, dtype=pl.Float64).fill_nan(None) for k, v in limits.items()],
+            )
+        )
+    if parts:
+        frame = pl.concat(parts)
+    else:
+        names = ["tau2"] + [
+            f"{k}limit_{n}_{s}" for k in ("", "od_") for n in LIMITS for s in ("low", "high")
+        ]
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in names)
+    frame = frame.with_columns(
+        _position("limit").alias("funnel_position"),
+        _position("od_limit").alias("funnel_position_overdispersed"),
+    ).sort("geography_type", "geography_code", "sub_outcome_id", "indicator_id")
+    up = pl.col("funnel_position_overdispersed").str.starts_with("above")
+    down = pl.col("funnel_position_overdispersed").str.starts_with("below")
     good_up = pl.col("direction") == "higher"
     assessment = (
         pl.when((up & good_up) | (down & ~good_up))
         .then(pl.lit("better than expected"))
         .when(up | down)
         .then(pl.lit("worse than expected"))
-        .when(pl.col("funnel_position") == "within limits")
+        .when(pl.col("funnel_position_overdispersed") == "within limits")
         .then(pl.lit("as expected"))
         .otherwise(pl.lit("not assessed"))
     )
-    return frame.with_columns(position.alias("funnel_position")).with_columns(
-        assessment.alias("assessment")
-    )
+    return frame.with_columns(assessment.alias("assessment"))
 
 
 def _draws(code: str, indicator_id: str, observed: float, expected: float) -> np.ndarray:
@@ -410,6 +460,7 @@ def build_scorecard(
         pl.col("expected").round(2),
         pl.col("ratio").round(4),
         pl.col("weight").round(4),
-        *[pl.col(c).round(4) for c in INDICATOR_COLUMNS if c.startswith("limit_")],
+        pl.col("tau2").round(5),
+        *[pl.col(c).round(4) for c in INDICATOR_COLUMNS if "limit_" in c],
     )
     return Scorecard(rounded.select(INDICATOR_COLUMNS), areas, weights)

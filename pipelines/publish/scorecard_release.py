@@ -47,10 +47,14 @@ METHOD = [
     "with no row for the area is missing; both are left out and the remaining weights rescaled. "
     f"An area is scored only when the scored indicators carry at least {MIN_WEIGHT_COVERED:.0%} "
     "of its area type's weight.",
-    "Overdispersion: the limits are Poisson (chance alone). metadata.json's overdispersion "
-    "gives, per indicator and area type, the share of areas outside them and the between-area "
-    "variance tau^2 of log(observed/expected) beyond chance; where tau^2 is material, a point "
-    "outside the 95% limit is weaker evidence than its nominal 5%.",
+    "Overdispersion: where areas differ more than chance allows, the between-area variance "
+    "tau^2 of log(observed/expected) is estimated per indicator and area type (DerSimonian-Laird "
+    "on 10%-Winsorised z-scores) and the limits are also given widened for it, exp(z "
+    "sqrt(1/expected + tau^2)) (Spiegelhalter 2005); with tau^2 = 0 they are the Poisson limits. "
+    "funnel_position is against the Poisson limits (chance alone), "
+    "funnel_position_overdispersed and the assessment (better/worse than expected) against the "
+    "widened ones. metadata.json's overdispersion gives tau^2 and the share of areas outside "
+    "each.",
     "Ranking: no league table. Each area has a 95% rank interval from the same draws, and the "
     "number of areas whose score interval lies wholly below (significantly better than) or "
     "above (significantly worse than) its own.",
