@@ -130,6 +130,10 @@ def test_overdispersed_limits_hold_their_nominal_coverage_where_areas_really_dif
     chance = rng.poisson(expected)
     assert overdispersion(chance, expected) < 0.001
     assert np.array_equal(overdispersed_limit(expected, 0.025, 0.0), poisson_limit(expected, 0.025))
+    small = np.array([1.0, 3.0, 8.0, 20.0])  # never narrower than Poisson, even at small counts
+    for p in (0.001, 0.025):
+        assert (overdispersed_limit(small, p, 0.005) <= poisson_limit(small, p)).all()
+        assert (overdispersed_limit(small, 1 - p, 0.005) >= poisson_limit(small, 1 - p)).all()
 
 
 @pytest.fixture(scope="module")

@@ -134,13 +134,16 @@ def overdispersion(observed: np.ndarray, expected: np.ndarray, winsor: float = 0
 
 def overdispersed_limit(expected: np.ndarray | float, p: float, tau2: float) -> np.ndarray:
     """The ratio limit at tail probability ``p`` allowing for between-area variance ``tau2`` of
-    the log ratio (additive random effects, Spiegelhalter 2005): exp(z_p sqrt(1/E + tau^2));
-    the exact Poisson limit when ``tau2`` is 0."""
+    the log ratio (additive random effects, Spiegelhalter 2005): exp(z_p sqrt(1/E + tau^2)),
+    never inside the exact Poisson limit (at small counts the log-normal approximation can be);
+    the Poisson limit itself when ``tau2`` is 0."""
     e = np.asarray(expected, dtype=float)
+    poisson = poisson_limit(e, p)
     if tau2 <= 0:
-        return poisson_limit(e, p)
+        return poisson
     with np.errstate(divide="ignore"):
-        return np.where(e > 0, np.exp(stats.norm.ppf(p) * np.sqrt(1 / e + tau2)), np.nan)
+        widened = np.where(e > 0, np.exp(stats.norm.ppf(p) * np.sqrt(1 / e + tau2)), np.nan)
+    return np.fmin(widened, poisson) if p < 0.5 else np.fmax(widened, poisson)
 
 
 def overdispersion_summary(indicators: pl.DataFrame) -> list[dict]:
