@@ -152,6 +152,30 @@ def _model_changed(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return True
 
 
+def _score(
+    con: duckdb.DuckDBPyConnection,
+    model: str,
+    profiles: pa.Table,
+    population: pa.Table,
+    rule: str,
+    floor: float,
+) -> pa.Table:
+    """Splink pairs of ``model`` (``models.NAMED`` or ``models.NDTMS``) matching ``rule``, scored
+    on a connection that shares the warehouse connection's memory limit."""
+    blocking = {models.NAMED: models.NAMED_BLOCKING, models.NDTMS: models.NDTMS_BLOCKING}[model]
+    with shared_memory(con) as scratch:
+        return score_pairs(
+            profiles,
+            models.load_model(model),
+            blocking,
+            rule,
+            floor,
+            _prior_scale(model, population.num_rows),
+            population,
+            scratch,
+        )
+
+
 def link(
     con: duckdb.DuckDBPyConnection,
     pseudo_key: str,
@@ -206,17 +230,10 @@ def link(
     # 2. Splink on named profiles: pairs with a new profile, not already in one group
     population = named_profiles(con, ", p.is_new, g.lab as grp")
     profiles = _candidates(con, population, models.NAMED_KEYS)
-    with shared_memory(con) as scratch:
-        pairs = score_pairs(
-            profiles,
-            models.load_model(models.NAMED),
-            models.NAMED_BLOCKING,
-            "(l.is_new or r.is_new) and l.grp <> r.grp",
-            thresholds.store_floor,
-            _prior_scale(models.NAMED, population.num_rows),
-            population,
-            scratch,
-        )
+    pairs = _score(
+        con, models.NAMED, profiles, population, "(l.is_new or r.is_new) and l.grp <> r.grp",
+        thresholds.store_floor,
+    )  # fmt: skip
     summary.named_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "named", "lk_named_prof", "pid", month)
     _remember_profiles(con, models.NAMED, "lk_named_prof")
@@ -258,17 +275,10 @@ def link(
     summary.ndtms_profiles = n_nd
     nd_population = ndtms_profiles(con, ", p.is_new")
     nd_profiles = _candidates(con, nd_population, models.NDTMS_KEYS)
-    with shared_memory(con) as scratch:
-        pairs = score_pairs(
-            nd_profiles,
-            models.load_model(models.NDTMS),
-            models.NDTMS_BLOCKING,
-            "(l.is_new or r.is_new) and (l.kind = 'ndtms' or r.kind = 'ndtms')",
-            thresholds.store_floor,
-            _prior_scale(models.NDTMS, nd_population.num_rows),
-            nd_population,
-            scratch,
-        )
+    pairs = _score(
+        con, models.NDTMS, nd_profiles, nd_population,
+        "(l.is_new or r.is_new) and (l.kind = 'ndtms' or r.kind = 'ndtms')", thresholds.store_floor,
+    )  # fmt: skip
     summary.ndtms_pairs_scored = pairs.num_rows
     _store_edges(con, pairs, "ndtms", "lk_nd_prof", "iid", month)
     _remember_profiles(con, models.NDTMS, "lk_nd_prof")

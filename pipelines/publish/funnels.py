@@ -57,7 +57,7 @@ def scale(points: pl.DataFrame) -> Scale:
     curves = {
         name: (poisson_limit(grid, p), poisson_limit(grid, 1 - p)) for name, p in LIMITS.items()
     }
-    tau2 = float(points["tau2"].max() or 0.0) if "tau2" in points.columns else 0.0
+    tau2 = float(points["tau2"].max() or 0.0)
     if tau2 > 0:
         curves |= {
             f"od_{name}": (

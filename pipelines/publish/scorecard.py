@@ -132,18 +132,20 @@ def overdispersion(observed: np.ndarray, expected: np.ndarray, winsor: float = 0
     return max(tau2, 0.0)
 
 
-def overdispersed_limit(expected: np.ndarray | float, p: float, tau2: float) -> np.ndarray:
+def overdispersed_limit(
+    expected: np.ndarray | float, p: float, tau2: np.ndarray | float
+) -> np.ndarray:
     """The ratio limit at tail probability ``p`` allowing for between-area variance ``tau2`` of
     the log ratio (additive random effects, Spiegelhalter 2005): exp(z_p sqrt(1/E + tau^2)),
     never inside the exact Poisson limit (at small counts the log-normal approximation can be);
-    the Poisson limit itself when ``tau2`` is 0."""
+    the Poisson limit itself where ``tau2`` is 0."""
     e = np.asarray(expected, dtype=float)
+    t = np.broadcast_to(np.asarray(tau2, dtype=float), e.shape)
     poisson = poisson_limit(e, p)
-    if tau2 <= 0:
-        return poisson
-    with np.errstate(divide="ignore"):
-        widened = np.where(e > 0, np.exp(stats.norm.ppf(p) * np.sqrt(1 / e + tau2)), np.nan)
-    return np.fmin(widened, poisson) if p < 0.5 else np.fmax(widened, poisson)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        widened = np.where(e > 0, np.exp(stats.norm.ppf(p) * np.sqrt(1 / e + t)), np.nan)
+    bound = np.fmin(widened, poisson) if p < 0.5 else np.fmax(widened, poisson)
+    return np.where(t > 0, bound, poisson)
 
 
 def overdispersion_summary(indicators: pl.DataFrame) -> list[dict]:
@@ -286,30 +288,29 @@ def with_limits(frame: pl.DataFrame) -> pl.DataFrame:
     for the overdispersion tau^2 of the indicator and area type), where the area falls against
     each, and the assessment (better or worse, from the direction of good) against the widened
     limits."""
-    frame = frame.with_columns((pl.col("observed") / pl.col("expected")).alias("ratio"))
-    parts = []
-    for _, part in frame.partition_by("indicator_id", "geography_type", as_dict=True).items():
-        scored = part.filter(pl.col("status") == "scored")
-        tau2 = overdispersion(scored["observed"].to_numpy(), scored["expected"].to_numpy())
-        expected = part["expected"].fill_null(0.0).to_numpy()
-        limits = {}
-        for name, p in LIMITS.items():
-            for side, q in (("low", p), ("high", 1 - p)):
-                limits[f"limit_{name}_{side}"] = poisson_limit(expected, q)
-                limits[f"od_limit_{name}_{side}"] = overdispersed_limit(expected, q, tau2)
-        parts.append(
-            part.with_columns(
-                pl.lit(tau2, dtype=pl.Float64).alias("tau2"),
-                *[pl.Series(k, v, dtype=pl.Float64).fill_nan(None) for k, v in limits.items()],
-            )
-        )
-    if parts:
-        frame = pl.concat(parts)
-    else:
-        names = ["tau2"] + [
-            f"{k}limit_{n}_{s}" for k in ("", "od_") for n in LIMITS for s in ("low", "high")
-        ]
-        frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in names)
+    groups = ["indicator_id", "geography_type"]
+    scored = frame.filter(pl.col("status") == "scored")
+    tau2 = pl.DataFrame(
+        [
+            (*key, overdispersion(rows["observed"].to_numpy(), rows["expected"].to_numpy()))
+            for key, rows in scored.partition_by(groups, as_dict=True).items()
+        ],
+        schema=[*((g, pl.String) for g in groups), ("tau2", pl.Float64)],
+        orient="row",
+    )
+    frame = frame.join(tau2, on=groups, how="left").with_columns(
+        (pl.col("observed") / pl.col("expected")).alias("ratio"), pl.col("tau2").fill_null(0.0)
+    )
+    expected = frame["expected"].fill_null(0.0).to_numpy()
+    spread = frame["tau2"].to_numpy()
+    limits = {}
+    for name, p in LIMITS.items():
+        for side, q in (("low", p), ("high", 1 - p)):
+            limits[f"limit_{name}_{side}"] = poisson_limit(expected, q)
+            limits[f"od_limit_{name}_{side}"] = overdispersed_limit(expected, q, spread)
+    frame = frame.with_columns(
+        pl.Series(k, v, dtype=pl.Float64).fill_nan(None) for k, v in limits.items()
+    )
     frame = frame.with_columns(
         _position("limit").alias("funnel_position"),
         _position("od_limit").alias("funnel_position_overdispersed"),
