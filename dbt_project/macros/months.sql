@@ -50,3 +50,8 @@
 {% macro month_start(index_expr) -%}
     cast({{ month_label(index_expr) }} || '-01' as date)
 {%- endmacro %}
+
+{#- Month index standing for "still open" (later than any period's last month). -#}
+{% macro open_month_index() -%}
+    2147483647
+{%- endmacro %}

@@ -13,13 +13,16 @@ with periods as (
 ),
 
 -- Community journeys numbered by start (then the person's journey number): of a person's journeys
--- active in a period, the latest is the one with the highest number.
+-- active in a period, the latest is the one with the highest number. Periods are matched on month
+-- indexes (a journey is active in months start_month..end_month) and every wide row below is keyed
+-- by small integers: tens of millions of person-period rows are grouped and joined here.
 numbered_journeys as (
     select
         *,
         row_number() over (order by journey_start, journey_seq) as journey_order,
-        -- a small integer per person: grouping by it is far cheaper than by the 64-character key
-        dense_rank() over (order by person_key) as person_number
+        dense_rank() over (order by person_key) as person_number,
+        {{ month_index('journey_start') }} as start_month,
+        coalesce({{ month_index('journey_end') }}, {{ open_month_index() }}) as end_month
     from {{ ref('int_treatment_journeys') }}
 ),
 
@@ -28,34 +31,34 @@ latest_journeys as (
     select
         periods.start_index,
         periods.end_index,
-        j.person_number,
-        any_value(periods.period) as period,
-        any_value(periods.period_start) as period_start,
-        any_value(periods.period_after) as period_after,
         max(j.journey_order) as latest_journey_order
     from numbered_journeys as j
     inner join periods
         on periods.period_type = 'rolling_12m'
-            and j.journey_start < periods.period_after
-            and (j.journey_end is null or j.journey_end >= periods.period_start)
+            and j.start_month <= periods.end_index
+            and j.end_month >= periods.start_index
     group by periods.start_index, periods.end_index, j.person_number
 ),
 
 journeys as (
     select
-        'rolling_12m' as period_type,
-        latest.period,
-        latest.start_index,
-        latest.end_index,
-        latest.period_after,
+        periods.period_type,
+        periods.period,
+        periods.start_index,
+        periods.end_index,
+        periods.period_after,
         j.*,
-        j.journey_end is null or j.journey_end >= latest.period_after as still_in_treatment,
+        j.journey_end is null or j.journey_end >= periods.period_after as still_in_treatment,
         j.journey_end is not null
-        and j.journey_end >= latest.period_start
-        and j.journey_end < latest.period_after as ended_in_period
+        and j.journey_end >= periods.period_start
+        and j.journey_end < periods.period_after as ended_in_period
     from latest_journeys as latest
     inner join numbered_journeys as j
         on latest.latest_journey_order = j.journey_order
+    inner join periods
+        on periods.period_type = 'rolling_12m'
+            and latest.start_index = periods.start_index
+            and latest.end_index = periods.end_index
     where {{ is_adult('j.age_at_start') }}
 ),
 
@@ -91,31 +94,25 @@ journey_groups as (
     group by all
 ),
 
--- People with a community episode, numbered: grouping and joining by the number is far cheaper
--- than by the 64-character key.
-community_people as (
-    select
-        person_key,
-        row_number() over (order by person_key) as person_number
-    from (
-        select distinct person_key from {{ ref('int_treatment_episodes') }}
-        where setting = 'COMMUNITY'
-    ) as people
-),
-
--- Community episodes numbered in triage order (then episode id): of a person's episodes open in a
--- period, the latest is the one with the highest number.
+-- Community episodes numbered in triage order (then episode id), with their person as a small
+-- integer and their breakdown attributes as one integer profile: of a person's episodes open in a
+-- period, the latest (highest number) gives the person's attributes.
 community_episodes as (
     select
         episode_id,
         person_key,
-        triage_date,
-        discharge_date,
+        dense_rank() over (order by person_key) as person_number,
+        {{ month_index('triage_date') }} as triage_month,
+        coalesce({{ month_index('discharge_date') }}, {{ open_month_index() }}) as discharge_month,
         la_code,
         region_code,
         sex,
         ethnic_group,
         age_at_triage,
+        {{ age_band('age_at_triage') }} as age_band,
+        dense_rank() over (
+            order by la_code, region_code, sex, ethnic_group, {{ age_band('age_at_triage') }}
+        ) as profile_number,
         lives_with_children,
         has_parental_responsibility,
         row_number() over (order by triage_date, episode_id) as episode_order
@@ -123,123 +120,143 @@ community_episodes as (
     where setting = 'COMMUNITY'
 ),
 
--- People with a community episode open at some time in each month or rolling period.
-episodes_in_period as (
-    select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        people.person_number,
-        ep.episode_order,
-        ep.lives_with_children,
-        ep.has_parental_responsibility
-    from community_episodes as ep
-    inner join community_people as people on ep.person_key = people.person_key
-    inner join periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and ep.triage_date < periods.period_after
-            and (ep.discharge_date is null or ep.discharge_date >= periods.period_start)
+community_people as (
+    select distinct
+        person_key,
+        person_number
+    from community_episodes
 ),
 
--- Peer and family support interventions of community episodes, by the period they fell in.
-modalities_in_period as (
+profiles as (
+    select distinct
+        profile_number,
+        la_code,
+        region_code,
+        sex,
+        ethnic_group,
+        age_band
+    from community_episodes
+),
+
+-- Episodes open at some time in each month or rolling period (as in the treatment journeys, by
+-- month index), and peer and family support interventions of community episodes by the period
+-- they fell in: one narrow row per person, period and source, aggregated together below.
+person_period_rows as (
+    select
+        periods.start_index,
+        periods.end_index,
+        ep.person_number,
+        ep.episode_order,
+        coalesce(ep.lives_with_children, false) as lives_with_children,
+        coalesce(ep.has_parental_responsibility, false) as has_parental_responsibility,
+        0 as had_peer_support,
+        0 as referred_family_support,
+        0 as started_family_support
+    from community_episodes as ep
+    inner join periods
+        on periods.period_type in ('month', 'rolling_12m')
+            and ep.triage_month <= periods.end_index
+            and ep.discharge_month >= periods.start_index
+    union all
     select
         periods.start_index,
         periods.end_index,
         people.person_number,
-        max(case when m.modality in ('RECOV', 'MUTAID') and m.start_date >= periods.period_start
-                and m.start_date < periods.period_after then 1
+        null as episode_order,
+        false as lives_with_children,
+        false as has_parental_responsibility,
+        case when m.modality in ('RECOV', 'MUTAID') and m.start_month between periods.start_index
+                and periods.end_index then 1
             else 0
-        end) as had_peer_support,
-        max(case when m.modality = 'FAMSUP' and m.referral_date >= periods.period_start
-                and m.referral_date < periods.period_after then 1
+        end as had_peer_support,
+        case when m.modality = 'FAMSUP' and m.referral_month between periods.start_index
+                and periods.end_index then 1
             else 0
-        end) as referred_family_support,
-        max(case when m.modality = 'FAMSUP' and m.start_date >= periods.period_start
-                and m.start_date < periods.period_after then 1
+        end as referred_family_support,
+        case when m.modality = 'FAMSUP' and m.start_month between periods.start_index
+                and periods.end_index then 1
             else 0
-        end) as started_family_support
-    from {{ ref('int_treatment_modalities') }} as m
+        end as started_family_support
+    from (
+        select
+            person_key,
+            modality,
+            {{ month_index('start_date') }} as start_month,
+            {{ month_index('referral_date') }} as referral_month
+        from {{ ref('int_treatment_modalities') }}
+        where setting = 'COMMUNITY'
+            and modality in ('RECOV', 'MUTAID', 'FAMSUP')
+    ) as m
     inner join community_people as people on m.person_key = people.person_key
     inner join periods
         on
             periods.period_type in ('month', 'rolling_12m')
             and (
-                (m.start_date >= periods.period_start and m.start_date < periods.period_after)
-                or (m.referral_date >= periods.period_start and m.referral_date < periods.period_after)
+                m.start_month between periods.start_index and periods.end_index
+                or m.referral_month between periods.start_index and periods.end_index
             )
-    where m.setting = 'COMMUNITY'
-        and m.modality in ('RECOV', 'MUTAID', 'FAMSUP')
-    group by periods.start_index, periods.end_index, people.person_number
 ),
 
--- Each person's latest episode in each period, and whether any of their episodes open in it
--- recorded children living with them or parental responsibility.
+-- Each person with an episode open in a period: their latest episode, whether any of their open
+-- episodes recorded children living with them or parental responsibility, and their support.
 people_in_period as (
     select
         start_index,
         end_index,
-        person_number,
-        -- the period's first and last month identify it: its type and label ride along
-        any_value(period_type) as period_type,
-        any_value(period) as period,
         max(episode_order) as latest_episode_order,
-        bool_or(coalesce(lives_with_children, false)) as lives_with_children,
-        bool_or(coalesce(has_parental_responsibility, false)) as has_parental_responsibility
-    from episodes_in_period
+        bool_or(lives_with_children) as lives_with_children,
+        bool_or(has_parental_responsibility) as has_parental_responsibility,
+        max(had_peer_support) = 1 as had_peer_support,
+        max(referred_family_support) = 1 as referred_family_support,
+        max(started_family_support) = 1 as started_family_support
+    from person_period_rows
     group by start_index, end_index, person_number
+    having max(episode_order) is not null
 ),
 
-people as (
+-- People with the same period, attributes profile and flags, counted once.
+profile_groups as (
     select
-        p.period_type,
-        p.period,
         p.start_index,
         p.end_index,
-        latest.person_key,
-        latest.la_code,
-        latest.region_code,
-        latest.sex,
-        latest.ethnic_group,
-        latest.age_at_triage as age,
+        latest.profile_number,
+        p.had_peer_support,
+        p.referred_family_support,
+        p.started_family_support,
         p.lives_with_children,
         p.has_parental_responsibility,
-        cast(null as varchar) as prison_code,
-        coalesce(m.had_peer_support, 0) = 1 as had_peer_support,
-        coalesce(m.referred_family_support, 0) = 1 as referred_family_support,
-        coalesce(m.started_family_support, 0) = 1 as started_family_support
+        count(*) as units
     from people_in_period as p
     inner join community_episodes as latest
         on p.latest_episode_order = latest.episode_order
-    left join modalities_in_period as m
-        on p.start_index = m.start_index
-            and p.end_index = m.end_index
-            and p.person_number = m.person_number
     where {{ is_adult('latest.age_at_triage') }}
+    group by all
 ),
 
--- People with the same period, breakdown attributes and flags, counted once.
 people_groups as (
     select
-        period_type,
-        period,
-        start_index,
-        end_index,
-        prison_code,
-        la_code,
-        region_code,
-        sex,
-        ethnic_group,
-        {{ age_band('age') }} as age_band,
-        had_peer_support,
-        referred_family_support,
-        started_family_support,
-        lives_with_children,
-        has_parental_responsibility,
-        count(*) as units
-    from people
-    group by all
+        periods.period_type,
+        periods.period,
+        g.start_index,
+        g.end_index,
+        cast(null as varchar) as prison_code,
+        profiles.la_code,
+        profiles.region_code,
+        profiles.sex,
+        profiles.ethnic_group,
+        profiles.age_band,
+        g.had_peer_support,
+        g.referred_family_support,
+        g.started_family_support,
+        g.lives_with_children,
+        g.has_parental_responsibility,
+        g.units
+    from profile_groups as g
+    inner join profiles on g.profile_number = profiles.profile_number
+    inner join periods
+        on periods.period_type in ('month', 'rolling_12m')
+            and g.start_index = periods.start_index
+            and g.end_index = periods.end_index
 )
 
 {%- set grouped = {'units': 'units', 'age_band_column': 'age_band'} %}
