@@ -16,14 +16,24 @@ with periods as (
 -- active in a period, the latest is the one with the highest number. Periods are matched on month
 -- indexes (a journey is active in months start_month..end_month) and every wide row below is keyed
 -- by small integers: tens of millions of person-period rows are grouped and joined here.
+-- (a person's number is arbitrary: it only groups their rows, so it is taken from an unsorted
+-- numbering of the distinct keys, far cheaper than ranking the 64-character keys)
+journey_people as (
+    select
+        person_key,
+        row_number() over () as person_number
+    from (select distinct person_key from {{ ref('int_treatment_journeys') }}) as people
+),
+
 numbered_journeys as (
     select
-        *,
-        row_number() over (order by journey_start, journey_seq) as journey_order,
-        dense_rank() over (order by person_key) as person_number,
-        {{ month_index('journey_start') }} as start_month,
-        coalesce({{ month_index('journey_end') }}, {{ open_month_index() }}) as end_month
-    from {{ ref('int_treatment_journeys') }}
+        j.*,
+        people.person_number,
+        row_number() over (order by j.journey_start, j.journey_seq) as journey_order,
+        {{ month_index('j.journey_start') }} as start_month,
+        coalesce({{ month_index('j.journey_end') }}, {{ open_month_index() }}) as end_month
+    from {{ ref('int_treatment_journeys') }} as j
+    inner join journey_people as people on j.person_key = people.person_key
 ),
 
 -- Latest community journey of each person active in each rolling 12-month period.
@@ -94,48 +104,60 @@ journey_groups as (
     group by all
 ),
 
--- Community episodes numbered in triage order (then episode id), with their person as a small
--- integer and their breakdown attributes as one integer profile: of a person's episodes open in a
--- period, the latest (highest number) gives the person's attributes.
-community_episodes as (
+-- Community episodes numbered in triage order (then episode id), with their person and their
+-- breakdown attributes as small integers (arbitrary numbers, as for journeys): of a person's
+-- episodes open in a period, the latest (highest number) gives the person's attributes.
+episode_rows as (
     select
         episode_id,
         person_key,
-        dense_rank() over (order by person_key) as person_number,
-        {{ month_index('triage_date') }} as triage_month,
-        coalesce({{ month_index('discharge_date') }}, {{ open_month_index() }}) as discharge_month,
+        triage_date,
+        discharge_date,
         la_code,
         region_code,
         sex,
         ethnic_group,
         age_at_triage,
         {{ age_band('age_at_triage') }} as age_band,
-        dense_rank() over (
-            order by la_code, region_code, sex, ethnic_group, {{ age_band('age_at_triage') }}
-        ) as profile_number,
         lives_with_children,
-        has_parental_responsibility,
-        row_number() over (order by triage_date, episode_id) as episode_order
+        has_parental_responsibility
     from {{ ref('int_treatment_episodes') }}
     where setting = 'COMMUNITY'
 ),
 
 community_people as (
-    select distinct
+    select
         person_key,
-        person_number
-    from community_episodes
+        row_number() over () as person_number
+    from (select distinct person_key from episode_rows) as people
 ),
 
 profiles as (
-    select distinct
-        profile_number,
-        la_code,
-        region_code,
-        sex,
-        ethnic_group,
-        age_band
-    from community_episodes
+    select
+        *,
+        row_number() over () as profile_number
+    from (select distinct la_code, region_code, sex, ethnic_group, age_band from episode_rows) as distinct_profiles
+),
+
+community_episodes as (
+    select
+        ep.episode_id,
+        ep.age_at_triage,
+        ep.lives_with_children,
+        ep.has_parental_responsibility,
+        people.person_number,
+        profiles.profile_number,
+        {{ month_index('ep.triage_date') }} as triage_month,
+        coalesce({{ month_index('ep.discharge_date') }}, {{ open_month_index() }}) as discharge_month,
+        row_number() over (order by ep.triage_date, ep.episode_id) as episode_order
+    from episode_rows as ep
+    inner join community_people as people on ep.person_key = people.person_key
+    inner join profiles
+        on ep.la_code is not distinct from profiles.la_code
+            and ep.region_code is not distinct from profiles.region_code
+            and ep.sex is not distinct from profiles.sex
+            and ep.ethnic_group is not distinct from profiles.ethnic_group
+            and ep.age_band is not distinct from profiles.age_band
 ),
 
 -- Episodes open at some time in each month or rolling period (as in the treatment journeys, by
