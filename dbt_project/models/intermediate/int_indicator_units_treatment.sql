@@ -136,7 +136,15 @@ profiles as (
     select
         *,
         row_number() over () as profile_number
-    from (select distinct la_code, region_code, sex, ethnic_group, age_band from episode_rows) as distinct_profiles
+    from (
+        select distinct
+            la_code,
+            region_code,
+            sex,
+            ethnic_group,
+            age_band
+        from episode_rows
+    ) as distinct_profiles
 ),
 
 community_episodes as (
