@@ -15,9 +15,51 @@
     )
 {%- endmacro %}
 
-{#- Only deliveries up to the run's as-of month (so re-running an old month ignores later data). -#}
+{#- Deliveries up to the run's as-of month (so re-running an old month ignores later data), as a
+    condition. -#}
+{% macro delivered_by_as_of_condition() -%}
+    {{ "_delivery_month <= '" ~ var('as_of_month') ~ "'" if var('as_of_month') else 'true' }}
+{%- endmacro %}
+
+{#- Only deliveries up to the run's as-of month, as a where clause. -#}
 {% macro delivered_by_as_of() -%}
     {%- if var('as_of_month') -%}
-    where _delivery_month <= '{{ var("as_of_month") }}'
+    where {{ delivered_by_as_of_condition() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The latest delivered version (version_rank 1) of each id of a raw table, delivered by the
+    as-of month, with the table's columns. Only ids delivered more than once are ranked: ranking
+    sorts every row by its id, and in a national build almost every id arrives once. -#}
+{% macro latest_versions(relation, id_columns) -%}
+    {%- set matches -%}
+        {%- for column in id_columns -%}
+            {{ ' and ' if not loop.first }}repeated.{{ column }} is not distinct from candidate.{{ column }}
+        {%- endfor -%}
+    {%- endset %}
+    select * from (
+        with repeated as (
+            select {{ id_columns | join(', ') }}
+            from {{ relation }}
+            where {{ delivered_by_as_of_condition() }}
+            group by {{ id_columns | join(', ') }}
+            having count(*) > 1
+        )
+
+        select candidate.*
+        from {{ relation }} as candidate
+        where {{ delivered_by_as_of_condition() }}
+            and not exists (select 1 from repeated where {{ matches }})
+        union all
+        select * exclude (version_rank)
+        from (
+            select
+                candidate.*,
+                {{ version_rank(id_columns) }} as version_rank
+            from {{ relation }} as candidate
+            where {{ delivered_by_as_of_condition() }}
+                and exists (select 1 from repeated where {{ matches }})
+        ) as ranked
+        where version_rank = 1
+    ) as latest
 {%- endmacro %}

@@ -53,8 +53,8 @@ class KeyedHasher:
         frame = texts.rename("text").to_frame()  # noqa: F841 (read by the query below)
         return (
             self._con.sql(
-                "SELECT sha256($outer::BLOB || unhex(sha256($inner::BLOB || encode($prefix || text))))"
-                " AS hash FROM frame",
+                "SELECT sha256($outer::BLOB"
+                " || unhex(sha256($inner::BLOB || encode($prefix || text)))) AS hash FROM frame",
                 params={**self._pads, "prefix": f"{domain}|"},
             )
             .pl()["hash"]

@@ -1,10 +1,6 @@
 -- DIR custody release and referral records, one row per RELEASE_ID (latest delivery).
-with ranked as (
-    select
-        *,
-        {{ version_rank(['record_key']) }} as version_rank
-    from {{ source('raw', 'dir_release') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'dir_release'), ['record_key']) }}
 )
 
 select
@@ -21,5 +17,4 @@ select
     coalesce(referred, false) as referred,
     {{ clean_code('referral_la') }} as referral_la_code,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,10 +1,6 @@
 -- DIR custody triage at reception, one row per DIR_ID (latest delivery).
-with ranked as (
-    select
-        *,
-        {{ version_rank(['record_key']) }} as version_rank
-    from {{ source('raw', 'dir_triage') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'dir_triage'), ['record_key']) }}
 )
 
 select
@@ -31,5 +27,4 @@ select
     {{ clean_code('prison_modality') }} as prison_modality,
     planned_release_date,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,10 +1,6 @@
 -- NDTMS clients, latest delivered version of each CLIENTID.
-with ranked as (
-    select
-        *,
-        {{ version_rank(['record_key']) }} as version_rank
-    from {{ source('raw', 'ndtms_client') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'ndtms_client'), ['record_key']) }}
 )
 
 select
@@ -18,5 +14,4 @@ select
     {{ clean_code('prntstat') }} as parental_status,
     childwth as children_living_with,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,10 +1,6 @@
 -- NDTMS treatment episodes, latest delivered version of each EPISODID.
-with ranked as (
-    select
-        *,
-        {{ version_rank(['episodid_hash']) }} as version_rank
-    from {{ source('raw', 'ndtms_episode') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'ndtms_episode'), ['episodid_hash']) }}
 )
 
 select
@@ -24,5 +20,4 @@ select
     {{ clean_code('disrsn') }} as discharge_reason,
     coalesce({{ clean_code('submod') }} = 'Y', false) as on_substitute_medication_at_exit,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,10 +1,6 @@
 -- NDTMS interventions (modalities), latest delivered version of each MODID.
-with ranked as (
-    select
-        *,
-        {{ version_rank(['modid_hash']) }} as version_rank
-    from {{ source('raw', 'ndtms_modality') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'ndtms_modality'), ['modid_hash']) }}
 )
 
 select
@@ -17,5 +13,4 @@ select
     modend as end_date,
     {{ clean_code('modexit') }} as exit_reason,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

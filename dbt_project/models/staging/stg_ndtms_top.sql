@@ -1,10 +1,6 @@
 -- NDTMS Treatment Outcomes Profile forms, latest delivered version of each TOPID.
-with ranked as (
-    select
-        *,
-        {{ version_rank(['topid_hash']) }} as version_rank
-    from {{ source('raw', 'ndtms_top') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'ndtms_top'), ['topid_hash']) }}
 )
 
 select
@@ -30,5 +26,4 @@ select
     acuthpblm as acute_housing_problem,
     hrskevict as risk_of_eviction,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,11 +1,7 @@
 -- OASys assessments, one row per assessment_id (latest delivery); need flags re-derived from
 -- section scores with the brief's thresholds (the delivered flags are kept as *_need_recorded).
-with ranked as (
-    select
-        *,
-        {{ version_rank(['record_key']) }} as version_rank
-    from {{ source('raw', 'oasys_assessment') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'oasys_assessment'), ['record_key']) }}
 )
 
 select
@@ -46,5 +42,4 @@ select
     ogrs3_p1 as ogrs3_p1_recorded,
     ogrs3_p2 as ogrs3_p2_recorded,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,10 +1,6 @@
 -- PNC disposals (convictions and cautions), one row per DISPOSAL_ID (latest delivery).
-with ranked as (
-    select
-        *,
-        {{ version_rank(['disposal_id_hash']) }} as version_rank
-    from {{ source('raw', 'pnc_disposal') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'pnc_disposal'), ['disposal_id_hash']) }}
 )
 
 select
@@ -22,5 +18,4 @@ select
     sentence_days,
     coalesce({{ clean_code('drr') }} = 'Y', false) as has_drr,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered

@@ -1,10 +1,6 @@
 -- rMDT tests, one row per TEST_ID (latest delivery), with result flags.
-with ranked as (
-    select
-        *,
-        {{ version_rank(['record_key']) }} as version_rank
-    from {{ source('raw', 'rmdt_test') }}
-    {{ delivered_by_as_of() }}
+with delivered as (
+    {{ latest_versions(source('raw', 'rmdt_test'), ['record_key']) }}
 )
 
 select
@@ -21,5 +17,4 @@ select
     {{ clean_code('buprenorphine') }} = 'POS' as buprenorphine_positive,
     {{ clean_code('psychoactive') }} = 'POS' as psychoactive_positive,
     _delivery_month as delivery_month
-from ranked
-where version_rank = 1
+from delivered
