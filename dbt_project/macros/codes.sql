@@ -15,17 +15,10 @@
     )
 {%- endmacro %}
 
-{#- Deliveries up to the run's as-of month (so re-running an old month ignores later data), as a
-    condition. -#}
-{% macro delivered_by_as_of_condition() -%}
-    {{ "_delivery_month <= '" ~ var('as_of_month') ~ "'" if var('as_of_month') else 'true' }}
-{%- endmacro %}
-
-{#- Only deliveries up to the run's as-of month, as a where clause. -#}
+{#- Only deliveries up to the run's as-of month (so re-running an old month ignores later data), as
+    a condition. -#}
 {% macro delivered_by_as_of() -%}
-    {%- if var('as_of_month') -%}
-    where {{ delivered_by_as_of_condition() }}
-    {%- endif -%}
+    {{ "_delivery_month <= '" ~ var('as_of_month') ~ "'" if var('as_of_month') else 'true' }}
 {%- endmacro %}
 
 {#- The latest delivered version (version_rank 1) of each id of a raw table, delivered by the
@@ -37,18 +30,19 @@
             {{ ' and ' if not loop.first }}repeated.{{ column }} is not distinct from candidate.{{ column }}
         {%- endfor -%}
     {%- endset %}
+    {%- set delivered = delivered_by_as_of() %}
     select * from (
         with repeated as (
             select {{ id_columns | join(', ') }}
             from {{ relation }}
-            where {{ delivered_by_as_of_condition() }}
+            where {{ delivered }}
             group by {{ id_columns | join(', ') }}
             having count(*) > 1
         )
 
         select candidate.*
         from {{ relation }} as candidate
-        where {{ delivered_by_as_of_condition() }}
+        where {{ delivered }}
             and not exists (select 1 from repeated where {{ matches }})
         union all
         select * exclude (version_rank)
@@ -57,7 +51,7 @@
                 candidate.*,
                 {{ version_rank(id_columns) }} as version_rank
             from {{ relation }} as candidate
-            where {{ delivered_by_as_of_condition() }}
+            where {{ delivered }}
                 and exists (select 1 from repeated where {{ matches }})
         ) as ranked
         where version_rank = 1

@@ -21,6 +21,9 @@ def hash_domain(f: Field) -> str:
 
 #: SHA-256 block size: HMAC keys are padded (or first hashed) to this many bytes.
 BLOCK_BYTES = 64
+#: DuckDB memory limit of a hasher's own connection: hashing is a streaming projection (no
+#: operator state), so this bounds only DuckDB's buffers, far below the run's per-connection limit.
+HASH_MEMORY_LIMIT = "1GB"
 #: Most remembered hashes per domain in one :class:`KeyedHasher` (bounds memory).
 CACHE_ROWS = 2_000_000
 
@@ -28,8 +31,8 @@ CACHE_ROWS = 2_000_000
 class KeyedHasher:
     """``pipelines.pseudonymise.keyed_hash`` for whole columns, computed once per distinct value.
 
-    The keyed HMAC-SHA256 state is made once per domain and copied per value, and printable-ASCII
-    values are normalised with polars; the output is identical to
+    The keyed HMAC-SHA256 is computed by DuckDB over each column of new distinct values, and
+    printable-ASCII values are normalised with polars; the output is identical to
     ``keyed_hash(key, value, domain=domain)``.
     """
 
@@ -49,17 +52,17 @@ class KeyedHasher:
 
     def _hex(self, domain: str, texts: pl.Series) -> pl.Series:
         if self._con is None:
-            self._con = duckdb.connect(config={"memory_limit": "1GB"})
-        frame = texts.rename("text").to_frame()  # noqa: F841 (read by the query below)
-        return (
-            self._con.sql(
+            self._con = duckdb.connect(config={"memory_limit": HASH_MEMORY_LIMIT})
+        self._con.register("texts", texts.rename("text").to_frame())
+        try:
+            hashed = self._con.sql(
                 "SELECT sha256($outer::BLOB"
-                " || unhex(sha256($inner::BLOB || encode($prefix || text)))) AS hash FROM frame",
+                " || unhex(sha256($inner::BLOB || encode($prefix || text)))) AS hash FROM texts",
                 params={**self._pads, "prefix": f"{domain}|"},
-            )
-            .pl()["hash"]
-            .cast(pl.String)
-        )
+            ).pl()
+        finally:
+            self._con.unregister("texts")
+        return hashed["hash"].cast(pl.String)
 
     def hash(self, values: pl.Series, domain: str) -> pl.Series:
         """Keyed hashes of ``values`` (nulls and blanks stay null), in the same order.

@@ -15,9 +15,9 @@ with periods as (
 -- Community journeys numbered by start (then the person's journey number): of a person's journeys
 -- active in a period, the latest is the one with the highest number. Periods are matched on month
 -- indexes (a journey is active in months start_month..end_month) and every wide row below is keyed
--- by small integers: tens of millions of person-period rows are grouped and joined here.
--- (a person's number is arbitrary: it only groups their rows, so it is taken from an unsorted
--- numbering of the distinct keys, far cheaper than ranking the 64-character keys)
+-- by small integers: tens of millions of person-period rows are grouped and joined here. A
+-- person's number is arbitrary (it only groups their rows), so it comes from an unsorted numbering
+-- of the distinct keys, far cheaper than ranking the 64-character keys.
 journey_people as (
     select
         person_key,
