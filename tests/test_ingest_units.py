@@ -48,7 +48,7 @@ def test_month_end() -> None:
     assert str(month_end("2023-12")) == "2023-12-31"
 
 
-def test_hasher_reuses_remembered_hashes_across_calls() -> None:
+def test_hasher_gives_the_same_hash_across_calls() -> None:
     hasher = KeyedHasher(KEY)
     first = hasher.hash(pl.Series(["A1", "B2", None]), "d").to_list()
     second = hasher.hash(pl.Series(["B2", "C3", "A1"]), "d").to_list()

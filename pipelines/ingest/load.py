@@ -247,15 +247,20 @@ class MonthPlan:
 
 
 def plan_month(
-    con: duckdb.DuckDBPyConnection, c: Contract, landing: Path, month: str
+    con: duckdb.DuckDBPyConnection,
+    c: Contract,
+    landing: Path,
+    month: str,
+    digest: Callable[[Path], str] = sha256_of,
 ) -> MonthPlan | MonthOutcome:
     """What loading ``month`` needs: a :class:`MonthPlan`, or the outcome when there is nothing
-    to read (``missing``, or ``skipped``: every file unchanged since loaded)."""
+    to read (``missing``, or ``skipped``: every file unchanged since loaded). ``digest`` gives a
+    file's SHA-256 (the run's loader computes them ahead, see ``workers.Digests``)."""
     record_unrecognised(con, c, landing, month)
     files = delivered_files(landing, c, month)
     if not files:
         return MonthOutcome(c.table, month, "missing")
-    planned = [(p, p.relative_to(landing).as_posix(), sha256_of(p)) for p in files]
+    planned = [(p, p.relative_to(landing).as_posix(), digest(p)) for p in files]
     if _unchanged(con, c, month, {rel: sha for _, rel, sha in planned}):
         return MonthOutcome(c.table, month, "skipped")
     return MonthPlan(c.table, month, planned)

@@ -24,8 +24,6 @@ BLOCK_BYTES = 64
 #: DuckDB memory limit of a hasher's own connection: hashing is a streaming projection (no
 #: operator state), so this bounds only DuckDB's buffers, far below the run's per-connection limit.
 HASH_MEMORY_LIMIT = "1GB"
-#: Most remembered hashes per domain in one :class:`KeyedHasher` (bounds memory).
-CACHE_ROWS = 2_000_000
 
 
 class KeyedHasher:
@@ -48,7 +46,6 @@ class KeyedHasher:
             "outer": bytes(b ^ 0x5C for b in block),
         }
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._seen: dict[str, pl.DataFrame] = {}
 
     def _hex(self, domain: str, texts: pl.Series) -> pl.Series:
         if self._con is None:
@@ -67,26 +64,23 @@ class KeyedHasher:
     def hash(self, values: pl.Series, domain: str) -> pl.Series:
         """Keyed hashes of ``values`` (nulls and blanks stay null), in the same order.
 
-        Hashes are remembered per domain, so ids re-delivered month after month are hashed once
-        per run (up to :data:`CACHE_ROWS` values a domain).
+        Each distinct value is hashed once per call. Nothing is remembered between calls: a
+        month's ids are mostly new, and joining each month to a growing lookup of earlier
+        months' hashes cost more than hashing its repeats again.
         """
-        seen = self._seen.get(domain)
         distinct = values.drop_nulls().unique().to_frame("value")
-        new = distinct if seen is None else distinct.join(seen, on="value", how="anti")
-        ascii_ = new["value"].str.contains(r"^[\x20-\x7e]*$")
-        fast = new.filter(ascii_).with_columns(
+        ascii_ = distinct["value"].str.contains(r"^[\x20-\x7e]*$")
+        fast = distinct.filter(ascii_).with_columns(
             norm=pl.col("value").str.replace_all(r" +", " ").str.strip_chars(" ").str.to_uppercase()
         )
-        slow = new.filter(~ascii_)
+        slow = distinct.filter(~ascii_)
         slow = slow.with_columns(
             norm=pl.Series([normalise(v) for v in slow["value"]], dtype=pl.String)
         )
         table = pl.concat([fast, slow]).filter(pl.col("norm").str.len_bytes() > 0)
         table = table.select("value", hash=self._hex(domain, table["norm"]))
-        lookup = table if seen is None else pl.concat([seen, table])
-        self._seen[domain] = lookup if lookup.height <= CACHE_ROWS else table
         joined = values.to_frame("value").join(
-            lookup, on="value", how="left", maintain_order="left"
+            table, on="value", how="left", maintain_order="left"
         )
         return joined["hash"]
 

@@ -5,6 +5,8 @@ worker processes prepare the next months while the run's process writes the curr
 only DuckDB writer). Months are planned, written and committed in order, exactly as one
 process would: a rejected file stops the table at its month, later months stay untouched.
 Small deliveries are loaded in the run's process (starting workers costs about a second).
+Files are read for their SHA-256 by a thread running ahead of the loader, so reading a cold
+landing folder overlaps the work on earlier months instead of stalling the writer.
 """
 
 from __future__ import annotations
@@ -13,18 +15,25 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
 from pipelines.contracts.deliveries import Contract
 from pipelines.ingest.landing import delivered_files
-from pipelines.ingest.load import MonthOutcome, MonthPlan, plan_month, prepare_file, write_month
+from pipelines.ingest.load import (
+    MonthOutcome,
+    MonthPlan,
+    plan_month,
+    prepare_file,
+    sha256_of,
+    write_month,
+)
 from pipelines.ingest.protect import KeyedHasher
 
 #: Deliveries of a table smaller than this (bytes, over the run's months) load in-process.
-PARALLEL_MIN_BYTES = 64 * 2**20
+PARALLEL_MIN_BYTES = 8 * 2**20
 #: Months prepared ahead of the one being written, per worker.
 AHEAD_PER_WORKER = 2
 
@@ -38,6 +47,22 @@ def _start_worker(key: str) -> None:
 
 def _prepare(path: str, rel: str, c: Contract, month: str):
     return prepare_file(Path(path), rel, c, month, _hasher)
+
+
+class Digests:
+    """SHA-256 of a table's delivered files, computed in month order by one background thread
+    (file reads and ``hashlib`` release the GIL); ``digest(path)`` waits for that file's."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-digest")
+        self._futures = {path: self._pool.submit(sha256_of, path) for path in files}
+
+    def __call__(self, path: Path) -> str:
+        future = self._futures.get(path)
+        return sha256_of(path) if future is None else future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def worker_count(requested: int, c: Contract, landing: Path, months: list[str]) -> int:
@@ -59,17 +84,31 @@ def load_months(
 ) -> Iterator[MonthOutcome]:
     """Load (or skip) ``months`` of ``c`` in order, yielding each month's outcome once it is
     committed; raises :class:`~pipelines.ingest.messages.FileFault` at a rejected file."""
-    if workers <= 1:
-        hasher = KeyedHasher(key)
-        for month in months:
-            plan = plan_month(con, c, landing, month)
-            if isinstance(plan, MonthOutcome):
-                yield plan
-                continue
-            yield write_month(
-                con, c, plan, lambda path, rel, m=month: prepare_file(path, rel, c, m, hasher)
-            )
-        return
+    digests = Digests([p for month in months for p in delivered_files(landing, c, month)])
+    try:
+        if workers <= 1:
+            yield from _load_in_process(con, c, landing, months, key, digests)
+        else:
+            yield from _load_with_workers(con, c, landing, months, key, workers, digests)
+    finally:
+        digests.close()
+
+
+def _load_in_process(con, c: Contract, landing: Path, months: list[str], key: str, digests):
+    hasher = KeyedHasher(key)
+    for month in months:
+        plan = plan_month(con, c, landing, month, digests)
+        if isinstance(plan, MonthOutcome):
+            yield plan
+            continue
+        yield write_month(
+            con, c, plan, lambda path, rel, m=month: prepare_file(path, rel, c, m, hasher)
+        )
+
+
+def _load_with_workers(
+    con, c: Contract, landing: Path, months: list[str], key: str, workers: int, digests
+):
     context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(key,)
@@ -77,7 +116,7 @@ def load_months(
         try:
             pending: deque[tuple[MonthPlan | MonthOutcome, dict[str, Future]]] = deque()
             for month in months:
-                plan = plan_month(con, c, landing, month)
+                plan = plan_month(con, c, landing, month, digests)
                 futures = {}
                 if isinstance(plan, MonthPlan):
                     futures = {
