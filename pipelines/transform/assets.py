@@ -97,8 +97,11 @@ def outcome_model(
 ) -> Iterator[Any]:
     """``dbt build`` (seeds, models, tests) on the run's warehouse, as of the last month of the
     run's range; each built table's materialisation carries ``dagster/row_count``
-    (:mod:`pipelines.transform.row_counts`)."""
-    args = ["build", "--vars", json.dumps(run_vars(context, warehouse))]
+    (:mod:`pipelines.transform.row_counts`). dbt runs as many nodes at once as DuckDB has
+    threads: they share the one database's memory limit, and dbt's own Python work between
+    queries overlaps DuckDB's (national: 304 s -> 280 s)."""
+    threads = str(warehouse.duckdb_config()["threads"])
+    args = ["build", "--threads", threads, "--vars", json.dumps(run_vars(context, warehouse))]
     invocation = dbt.cli(args, context=context)
     yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
 
