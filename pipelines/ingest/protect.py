@@ -79,9 +79,7 @@ class KeyedHasher:
         )
         table = pl.concat([fast, slow]).filter(pl.col("norm").str.len_bytes() > 0)
         table = table.select("value", hash=self._hex(domain, table["norm"]))
-        joined = values.to_frame("value").join(
-            table, on="value", how="left", maintain_order="left"
-        )
+        joined = values.to_frame("value").join(table, on="value", how="left", maintain_order="left")
         return joined["hash"]
 
 

@@ -201,10 +201,18 @@ def spine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     ).pl()
 
 
-def clusters(spine_rows: pl.DataFrame) -> pl.DataFrame:
-    """Records per person key."""
-    return (
-        spine_rows.group_by("person_key")
-        .agg(pl.len().alias("records"), pl.col("source").n_unique().alias("sources"))
-        .sort("person_key")
-    )
+def clusters(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Records and sources per person key (coded as in :func:`spine`), grouped in DuckDB: the
+    spine is not coded a second time."""
+    return con.sql(
+        """
+        SELECT
+            CASE WHEN person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY person_key) END
+                AS person_key,
+            count(*) AS records,
+            count(DISTINCT source) AS sources
+        FROM linkage.spine
+        GROUP BY person_key
+        ORDER BY person_key
+        """
+    ).pl()

@@ -164,7 +164,7 @@ def spine_checks(key: dg.AssetKey = SPINE_KEY) -> list[GateCheck]:
             key,
             (
                 ("linkage_spine", lambda con, pub, m: frames.spine(con)),
-                ("linkage_clusters", lambda con, pub, m: frames.clusters(frames.spine(con))),
+                ("linkage_clusters", lambda con, pub, m: frames.clusters(con)),
             ),
             "Spine: unique record keys, match probability in 0-1, plausible cluster sizes.",
         )
