@@ -209,7 +209,9 @@ def prepare_file(path: Path, rel: str, c: Contract, month: str, hasher: KeyedHas
     type (a library's message can quote delivered values)."""
     try:
         read = read_file(path, c)
+        unexpected = read.unexpected_columns
         checked = validate(read.frame, c, month, read.rejected, read.control_free)
+        del read  # the delivered text columns: not needed once validated
         checked = with_record_key(checked, c, hasher)
     except FileFault as fault:
         return PreparedFile(fault=fault.fault)
@@ -230,7 +232,7 @@ def prepare_file(path: Path, rel: str, c: Contract, month: str, hasher: KeyedHas
     return PreparedFile(
         rows_read=checked.rows_read,
         rows_quarantined=checked.rows_quarantined,
-        unexpected_columns=read.unexpected_columns,
+        unexpected_columns=unexpected,
         raw=to_raw(checked, c, hasher, month, rel),
         identity=to_identity(checked, c, month, rel) if c.identity else None,
         quarantine=quarantine,

@@ -34,6 +34,7 @@ _JSON_KEY = r'"(?:[^"\\]|\\.)*"\s*:'
 _DUPLICATES = "\x00duplicated"
 #: control characters and invisible format characters (zero-width space, BOM, word joiner)
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]"
+_CONTROL = re.compile(CONTROL)
 
 
 @dataclass
@@ -135,24 +136,27 @@ def _rejected(
 
 
 def _read_well_formed(
-    data: bytes, text: str, contract: Contract, first: str, width: int
+    source: bytes, contract: Contract, first: str, width: int
 ) -> pl.DataFrame | None:
-    """The fast path: the file parsed whole, or None when any line may be mis-shaped.
+    """The fast path: the file (``source``: its UTF-8 bytes) parsed whole, or None when any
+    line may be mis-shaped.
 
     Without quotes, a line is a record; polars refuses a line with too many fields, so when the
     delimiters add up to exactly ``width - 1`` per record (header included) no line is short
-    or blank either. A repeated header line also sends the file to the line scan.
+    or blank either. A repeated header line also sends the file to the line scan. (The
+    delimiter, quote and header are counted in the bytes: in UTF-8 no other character contains
+    an ASCII byte.)
     """
-    sep = contract.delimiter
-    if '"' in text or text.count(first) > 1:
+    sep = contract.delimiter.encode()
+    if b'"' in source or source.count(first.encode()) > 1:
         return None
-    # polars reads UTF-8 only: hand it the delivered bytes when they already are
-    source = data if contract.encoding == "utf-8" else text.encode()
     try:
-        frame = pl.read_csv(source, separator=sep, infer_schema=False, null_values=None)
+        frame = pl.read_csv(
+            source, separator=contract.delimiter, infer_schema=False, null_values=None
+        )
     except pl.exceptions.PolarsError:
         return None
-    if text.count(sep) != (frame.height + 1) * (width - 1):
+    if source.count(sep) != (frame.height + 1) * (width - 1):
         return None
     return frame
 
@@ -172,13 +176,20 @@ def _read_delimited(path: Path, contract: Contract) -> ReadResult:
             path, f"wrong delimiter: expected {sep!r}, header has 1 column{seen}", line=1
         )
     names, unexpected = _check_header(path, contract, header, line=1)
-    clean = not pl.Series([text]).str.contains(CONTROL).item()
-    frame = _read_well_formed(data, text, contract, first, len(header))
+    clean = _CONTROL.search(text) is None
+    # polars reads UTF-8 only: it gets the delivered bytes when they already are. Only those
+    # bytes are kept while polars parses (the text is made again for the rare slow path), so a
+    # large file is held twice, not four times.
+    if contract.encoding != "utf-8":
+        data = text.encode()
+    del text
+    frame = _read_well_formed(data, contract, first, len(header))
     if frame is not None:
         frame.columns = names
         rows = pl.int_range(2, frame.height + 2, dtype=pl.Int32, eager=True).alias(ROW)
         frame = frame.select(f.name for f in contract.fields).with_columns(rows)
         return ReadResult(frame, unexpected, control_free=clean)
+    text = data.decode().removeprefix("\ufeff")
     lines, _ = _lines(text)
     quoted = '"' in text
     if quoted and (lines["line"].str.count_matches('"', literal=True) % 2 == 1).any():

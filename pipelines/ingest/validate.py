@@ -135,28 +135,48 @@ def _field_exprs(
     return typed.alias(f.col), reason.otherwise(None).alias(f"__r_{f.col}"), valid
 
 
-def validate(
-    frame: pl.DataFrame,
-    contract: Contract,
-    month: str,
-    rejected: pl.DataFrame | None = None,
-    control_free: bool = False,
-) -> Validated:
-    """Split ``frame`` (text columns + ``__row``) into typed good rows and quarantine entries;
-    ``rejected`` records (from the reader) join the quarantine and count as read;
-    ``control_free``: the reader found no control character in the file (no check per value)."""
+#: Rows validated at once: a larger file is validated in slices of this many rows, so the
+#: working columns of only one slice are held at a time (a 4M-row backlog file otherwise holds
+#: every text column three times over); the duplicate-id check still spans the whole file.
+SLICE_ROWS = 500_000
+
+
+def _cleaned(f: Field, nulls: list[str]) -> pl.Expr:
+    text = pl.col(f.name).str.strip_chars()
+    return pl.when(text.is_in(nulls) | pl.col(f.name).is_null()).then(None).otherwise(text)
+
+
+def _duplicates(frame: pl.DataFrame, contract: Contract) -> pl.LazyFrame:
+    """Quarantine entries of the rows repeating an earlier row's unique key, over the whole
+    file."""
+    nulls = list(contract.null_values)
+    fields = [contract.get(k) for k in contract.unique]
+    keys = [clean_col(f) for f in fields]
+    duplicate = ~pl.struct(keys).is_first_distinct() & pl.all_horizontal(
+        pl.col(k).is_not_null() for k in keys
+    )
+    return (
+        frame.lazy()
+        .select(ROW, *(_cleaned(f, nulls).alias(clean_col(f)) for f in fields))
+        .filter(duplicate)
+        .select(
+            ROW,
+            field=pl.lit("+".join(contract.unique)),
+            value=pl.concat_str(keys, separator="+"),
+            reason=pl.lit("duplicate_id"),
+        )
+    )
+
+
+def _validate_slice(
+    frame: pl.DataFrame, contract: Contract, end: dt.date, control_free: bool
+) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
+    """Typed and cleaned columns of ``frame`` and its per-value quarantine entries (lazy)."""
     nulls = list(contract.null_values)
     cleaned = frame.with_columns(
         *(pl.col(f.name).alias(orig_col(f)) for f in contract.fields),
-        *(
-            pl.when(pl.col(f.name).str.strip_chars().is_in(nulls) | pl.col(f.name).is_null())
-            .then(None)
-            .otherwise(pl.col(f.name).str.strip_chars())
-            .alias(clean_col(f))
-            for f in contract.fields
-        ),
+        *(_cleaned(f, nulls).alias(clean_col(f)) for f in contract.fields),
     )
-    end = month_end(month)
     exprs = [_field_exprs(f, contract, end, not control_free) for f in contract.fields]
     checked = cleaned.with_columns(
         *(typed for typed, _, _ in exprs),
@@ -166,10 +186,8 @@ def validate(
             for f, (_, _, valid) in zip(contract.fields, exprs, strict=True)
         ),
     )
-    # one lazy plan for the whole quarantine (polars runs the parts in parallel, one collect)
     lazy = checked.lazy()
-    parts = [] if rejected is None else [rejected.lazy()]
-    parts += [
+    parts = [
         lazy.filter(pl.col(f"__r_{f.col}").is_not_null()).select(
             ROW,
             field=pl.lit(f.name),
@@ -185,32 +203,45 @@ def validate(
                 ROW, field=pl.lit(later), value=pl.col(orig_col(lt)), reason=pl.lit("date_order")
             )
         )
-    keys = [clean_col(contract.get(k)) for k in contract.unique]
-    duplicate = ~pl.struct(keys).is_first_distinct() & pl.all_horizontal(
-        pl.col(k).is_not_null() for k in keys
-    )
-    parts.append(
-        lazy.filter(duplicate).select(
-            ROW,
-            field=pl.lit("+".join(contract.unique)),
-            value=pl.concat_str(keys, separator="+"),
-            reason=pl.lit("duplicate_id"),
-        )
-    )
-    quarantine = (
-        pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical")
-        .sort(ROW, "field")
-        .collect()
-    )
-    good = checked  # rows are in file order; the common case quarantines nothing
-    if quarantine.height:
-        good = checked.join(
-            quarantine.select(ROW).unique(), on=ROW, how="anti", maintain_order="left"
-        )
-    if not good[ROW].is_sorted():
-        good = good.sort(ROW)
     keep = [ROW, *(f.col for f in contract.fields)]
     keep += [clean_col(f) for f in contract.fields]
     keep += [valid_col(f) for f in contract.fields if f.pattern]
+    # the quarantine of this slice is collected now, while its working columns exist
+    found = pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical").collect()
+    return checked.select(keep), [found.lazy()]
+
+
+def validate(
+    frame: pl.DataFrame,
+    contract: Contract,
+    month: str,
+    rejected: pl.DataFrame | None = None,
+    control_free: bool = False,
+    slice_rows: int = SLICE_ROWS,
+) -> Validated:
+    """Split ``frame`` (text columns + ``__row``) into typed good rows and quarantine entries;
+    ``rejected`` records (from the reader) join the quarantine and count as read;
+    ``control_free``: the reader found no control character in the file (no check per value).
+    Validated in slices of ``slice_rows`` rows (see :data:`SLICE_ROWS`)."""
+    end = month_end(month)
+    goods: list[pl.DataFrame] = []
+    parts: list[pl.LazyFrame] = [] if rejected is None else [rejected.lazy()]
+    for start in range(0, max(frame.height, 1), slice_rows):
+        good, found = _validate_slice(frame.slice(start, slice_rows), contract, end, control_free)
+        goods.append(good)
+        parts += found
+    parts.append(_duplicates(frame, contract))
+    # a row's entries keep their order: reader, fields, date order, duplicate id
+    quarantine = (
+        pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical")
+        .sort(ROW, "field", maintain_order=True)
+        .collect()
+    )
+    good = goods[0] if len(goods) == 1 else pl.concat(goods, how="vertical")
+    # rows are in file order; the common case quarantines nothing
+    if quarantine.height:
+        good = good.join(quarantine.select(ROW).unique(), on=ROW, how="anti", maintain_order="left")
+    if not good[ROW].is_sorted():
+        good = good.sort(ROW)
     rows_read = frame.height + (0 if rejected is None else rejected[ROW].n_unique())
-    return Validated(good.select(keep), quarantine, rows_read)
+    return Validated(good, quarantine, rows_read)
