@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,13 @@ import pytest
 from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.contracts.indicators import INDICATOR_COLUMNS
 from pipelines.resources import WarehouseResource
-from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR, dbt_project
+from pipelines.transform.project import (
+    DBT_EXECUTABLE,
+    PROJECT_DIR,
+    dbt_project,
+    is_current,
+    parse_inputs,
+)
 
 
 def empty_warehouse(path: Path) -> Path:
@@ -207,3 +214,31 @@ def test_ci_indicators_match_truth(
         if c.published is not None and c.error > limits.get(c.unit, 0.10)
     ]
     assert outside == []
+
+
+def test_manifest_is_reparsed_only_when_an_input_changed(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    model = models / "m.sql"
+    model.write_text("select 1")
+    manifest = tmp_path / "manifest.json"
+    assert not is_current(manifest, [models, model])
+    manifest.write_text("{}")
+    os.utime(models, (1_000, 1_000))
+    os.utime(model, (1_000, 1_000))
+    assert is_current(manifest, [models, model])
+    os.utime(model, None)  # an edited model
+    assert not is_current(manifest, [models, model])
+    os.utime(model, (1_000, 1_000))
+    (models / "n.sql").write_text("select 2")  # a new (or deleted) file changes its folder
+    assert not is_current(manifest, [models, model])
+
+
+def test_parse_inputs_cover_models_macros_seeds_and_dbt() -> None:
+    found = set(parse_inputs())
+    assert DBT_EXECUTABLE in found and PROJECT_DIR / "dbt_project.yml" in found
+    assert any(p.suffix == ".sql" and "models" in p.parts for p in found)
+    assert any(p.suffix == ".sql" and "macros" in p.parts for p in found)
+    assert any(p.suffix == ".csv" and "seeds" in p.parts for p in found)
+    target = PROJECT_DIR / "target"
+    assert not any(p == target or target in p.parents for p in found)
