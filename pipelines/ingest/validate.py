@@ -146,18 +146,15 @@ def _cleaned(f: Field, nulls: list[str]) -> pl.Expr:
     return pl.when(text.is_in(nulls) | pl.col(f.name).is_null()).then(None).otherwise(text)
 
 
-def _duplicates(frame: pl.DataFrame, contract: Contract) -> pl.LazyFrame:
+def _duplicates(cleaned: pl.DataFrame, contract: Contract) -> pl.LazyFrame:
     """Quarantine entries of the rows repeating an earlier row's unique key, over the whole
-    file."""
-    nulls = list(contract.null_values)
-    fields = [contract.get(k) for k in contract.unique]
-    keys = [clean_col(f) for f in fields]
+    file (``cleaned``: every row's cleaned columns, in file order)."""
+    keys = [clean_col(contract.get(k)) for k in contract.unique]
     duplicate = ~pl.struct(keys).is_first_distinct() & pl.all_horizontal(
         pl.col(k).is_not_null() for k in keys
     )
     return (
-        frame.lazy()
-        .select(ROW, *(_cleaned(f, nulls).alias(clean_col(f)) for f in fields))
+        cleaned.lazy()
         .filter(duplicate)
         .select(
             ROW,
@@ -170,8 +167,8 @@ def _duplicates(frame: pl.DataFrame, contract: Contract) -> pl.LazyFrame:
 
 def _validate_slice(
     frame: pl.DataFrame, contract: Contract, end: dt.date, control_free: bool
-) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
-    """Typed and cleaned columns of ``frame`` and its per-value quarantine entries (lazy)."""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed and cleaned columns of ``frame`` and its per-value quarantine entries."""
     nulls = list(contract.null_values)
     cleaned = frame.with_columns(
         *(pl.col(f.name).alias(orig_col(f)) for f in contract.fields),
@@ -208,7 +205,7 @@ def _validate_slice(
     keep += [valid_col(f) for f in contract.fields if f.pattern]
     # the quarantine of this slice is collected now, while its working columns exist
     found = pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical").collect()
-    return checked.select(keep), [found.lazy()]
+    return checked.select(keep), found
 
 
 def validate(
@@ -229,15 +226,15 @@ def validate(
     for start in range(0, max(frame.height, 1), slice_rows):
         good, found = _validate_slice(frame.slice(start, slice_rows), contract, end, control_free)
         goods.append(good)
-        parts += found
-    parts.append(_duplicates(frame, contract))
+        parts.append(found.lazy())
+    good = pl.concat(goods, how="vertical")
+    parts.append(_duplicates(good, contract))
     # a row's entries keep their order: reader, fields, date order, duplicate id
     quarantine = (
         pl.concat([p.cast(QUARANTINE_SCHEMA) for p in parts], how="vertical")
         .sort(ROW, "field", maintain_order=True)
         .collect()
     )
-    good = goods[0] if len(goods) == 1 else pl.concat(goods, how="vertical")
     # rows are in file order; the common case quarantines nothing
     if quarantine.height:
         good = good.join(quarantine.select(ROW).unique(), on=ROW, how="anti", maintain_order="left")

@@ -100,8 +100,8 @@ def outcome_model(
     (:mod:`pipelines.transform.row_counts`). dbt runs as many nodes at once as DuckDB has
     threads: they share the one database's memory limit, and dbt's own Python work between
     queries overlaps DuckDB's (national: 304 s -> 280 s)."""
-    threads = str(warehouse.duckdb_config()["threads"])
-    args = ["build", "--threads", threads, "--vars", json.dumps(run_vars(context, warehouse))]
+    dbt_vars = run_vars(context, warehouse)
+    args = ["build", "--threads", dbt_vars["duckdb_threads"], "--vars", json.dumps(dbt_vars)]
     invocation = dbt.cli(args, context=context)
     yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
 
