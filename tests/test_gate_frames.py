@@ -125,3 +125,19 @@ def test_categorical_strings_give_the_same_verdicts(indicators):
             as_strings.failed,
         )
     assert not validate(broken, "indicators").success
+
+
+def test_data_docs_go_only_where_asked(tmp_path, monkeypatch, indicators):
+    """A validation writes its Data Docs to the folder given and nothing to the temp folder.
+
+    An ephemeral GX context carries a default site in a fresh temporary folder; building it
+    left one folder behind per validation (thousands per test run, gigabytes on disk).
+    """
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    docs = tmp_path / "docs"
+    assert validate(indicators, "indicators", docs=docs).evaluated > 0
+    assert (docs / "index.html").is_file()
+    assert list(scratch.iterdir()) == []

@@ -112,7 +112,9 @@ def validate(
                 },
             },
         )
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs"))
+        # Only our site: an ephemeral context also carries a default site in a fresh
+        # temporary folder, which would be written and left behind on every validation.
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["local"]))
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"{suite_name}_checkpoint", validation_definitions=[definition], actions=actions
