@@ -271,9 +271,13 @@ def leaks(texts: list[str], secrets: set[str]) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def privacy_scan(
-    caplog: pytest.LogCaptureFixture, source_landing: Path, month: str
+    caplog: pytest.LogCaptureFixture, source_landing: Path, month: str, tmp_path: Path
 ) -> Iterator[None]:
-    """After the test: no identifier of any delivered file in anything its runs said."""
+    """After the test: no identifier of any delivered file in anything its runs said.
+
+    Asks for ``tmp_path`` so the runs' warehouses there outlive this scan (pytest removes a
+    passed test's folder when ``tmp_path`` is torn down).
+    """
     caplog.set_level(logging.DEBUG)
     Run.made.clear()
     yield
