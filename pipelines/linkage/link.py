@@ -402,7 +402,7 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
             where pr.kind = 'ndtms'
             group by m.record_key
         )
-        select l.record_key,
+        select l.*,
             pnc.record_key is not null as by_pnc,
             pn.record_key is not null as by_pn,
             sp.p as sp_p, nd.p as nd_dedupe_p
@@ -410,36 +410,37 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
         left join pnc using (record_key) left join pn using (record_key)
         left join sp using (record_key) left join nd using (record_key);
 
+        -- lk_evidence carries every lk_lab column, so records meet their cluster on the integer
+        -- label alone (joining 9M records to their evidence on record_key ran out of memory
+        -- at twice the national population)
         create or replace temp table lk_final as
         with clusters as (
             select lab, count(*) as size, min(record_key) as cluster_id,
                 max(nd_p) as cluster_nd_p, bool_or(rmdt_attached) as cluster_rmdt
             from lk_lab group by lab
-        ), sized as (
-            select * from lk_lab join clusters using (lab)
         )
-        select s.source, s.record_key, s.first_seen, s.cluster_id, s.size,
+        select e.source, e.record_key, e.first_seen, c.cluster_id, c.size,
             case
-                when s.size = 1 then 'singleton'
+                when c.size = 1 then 'singleton'
                 when e.by_pnc then 'exact_pnc'
                 when e.by_pn then 'prison_number_dob'
-                when s.source = 'rmdt' then 'prison_number'
+                when e.source = 'rmdt' then 'prison_number'
                 when e.sp_p is not null then 'splink_named'
-                when s.nd_p is not null or e.nd_dedupe_p is not null then 'splink_ndtms'
+                when e.nd_p is not null or e.nd_dedupe_p is not null then 'splink_ndtms'
                 -- records holding no evidence themselves, joined by records attached to them
-                when s.cluster_nd_p is not null then 'splink_ndtms'
-                when s.cluster_rmdt then 'prison_number'
+                when c.cluster_nd_p is not null then 'splink_ndtms'
+                when c.cluster_rmdt then 'prison_number'
                 else 'exact_identity'
             end as match_rule,
             case
-                when s.size = 1 then null
-                when e.by_pnc or e.by_pn or s.source = 'rmdt' then 1.0
+                when c.size = 1 then null
+                when e.by_pnc or e.by_pn or e.source = 'rmdt' then 1.0
                 when e.sp_p is not null then e.sp_p
-                when s.nd_p is not null then s.nd_p
+                when e.nd_p is not null then e.nd_p
                 when e.nd_dedupe_p is not null then e.nd_dedupe_p
-                when s.cluster_nd_p is not null then s.cluster_nd_p
+                when c.cluster_nd_p is not null then c.cluster_nd_p
                 else 1.0
             end as match_probability
-        from sized s join lk_evidence e using (record_key);
+        from lk_evidence e join clusters c using (lab);
         """
     )
