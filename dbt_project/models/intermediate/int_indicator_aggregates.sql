@@ -1,25 +1,42 @@
 -- Indicator cells summed for every geography (per the catalogue's geography_types) and breakdown
 -- (per its breakdowns), plus the equality-of-access ratio derived from the access rate.
 {#- (geography_type, its code column) and (breakdown, its column): every combination is one
-    grouping set of a single pass over the cells. -#}
+    grouping set of one pass over the cells (and one over the median cells). -#}
 {%- set geographies = [('region', 'region_code'), ('local_authority', 'la_code'),
     ('prison', 'prison_code')] %}
 {%- set breakdowns = [('sex', 'sex'), ('ethnic_group', 'ethnic_group'), ('age_band', 'age_band')] %}
 {%- set cell_keys = 'indicator_id, is_median, period_type, period, start_index, end_index' %}
--- a median cell stands for unit_count units with the same measure: one copy each for the median
-with cells as (
+-- Sums and medians are grouped apart: a holistic aggregate (the median) in the same pass gave
+-- every group of every indicator a median state, and at twice the national population that
+-- pass spilled more than the disk held. Only median cells are grouped for the median, each
+-- standing for unit_count units with the same measure (one copy per unit).
+with sums as (
     select
-        *,
-        0 as copy_number
+        {{ indicator_grouping_columns(geographies, breakdowns) }},
+        cast(sum(num) as double) as numerator,
+        cast(sum(den) as double) as denominator,
+        cast(sum(num_sq) as double) as numerator_squares,
+        sum(unit_count) as unit_count
     from {{ ref('int_indicator_cells') }}
-    where not is_median
-    union all
+    -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
+    group by {{ indicator_grouping_sets(cell_keys, geographies, breakdowns) }}  -- noqa: PRS
+),
+
+median_units as (
     select
         c.*,
         copies.copy_number
     from {{ ref('int_indicator_cells') }} as c,
         range(c.unit_count) as copies (copy_number)
     where c.is_median
+),
+
+medians as (
+    select
+        {{ indicator_grouping_columns(geographies, breakdowns) }},
+        quantile_cont(measure, 0.5) as median_value
+    from median_units
+    group by {{ indicator_grouping_sets(cell_keys, geographies, breakdowns) }}  -- noqa: PRS
 ),
 
 catalogue as (
@@ -32,53 +49,32 @@ catalogue as (
 
 grouped as (
     select
-        indicator_id,
-        period_type,
-        period,
-        start_index,
-        end_index,
-        case
-            {%- for geography_type, column in geographies %}
-                when grouping({{ column }}) = 0 then '{{ geography_type }}'
-            {%- endfor %}
-            else 'england'
-        end as geography_type,
-        case
-            {%- for _, column in geographies %}
-                when grouping({{ column }}) = 0 then {{ column }}
-            {%- endfor %}
-            else 'E92000001'
-        end as geography_code,
-        case
-            {%- for breakdown, column in breakdowns %}
-                when grouping({{ column }}) = 0 then '{{ breakdown }}'
-            {%- endfor %}
-            else 'none'
-        end as breakdown,
-        case
-            {%- for _, column in breakdowns %}
-                when grouping({{ column }}) = 0 then {{ column }}
-            {%- endfor %}
-            else 'All'
-        end as breakdown_value,
-        cast(sum(num) filter (where copy_number = 0) as double) as numerator,
-        cast(sum(den) filter (where copy_number = 0) as double) as denominator,
-        cast(sum(num_sq) filter (where copy_number = 0) as double) as numerator_squares,
-        quantile_cont(measure, 0.5) filter (where is_median) as median_value,
-        sum(unit_count) filter (where copy_number = 0) as unit_count
-    from cells
-    -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
-    group by grouping sets (  -- noqa: PRS
-        {%- for _, geography in [(none, none)] + geographies %}
-            {%- set outer = loop %}
-            {%- for _, breakdown in [(none, none)] + breakdowns %}
-                ({{ cell_keys }}
-                {%- if geography %}, {{ geography }}{% endif %}
-                {%- if breakdown %}, {{ breakdown }}{% endif %})
-                {%- if not (outer.last and loop.last) %},{% endif %}
-            {%- endfor %}
-        {%- endfor %}
-    )
+        sums.indicator_id,
+        sums.period_type,
+        sums.period,
+        sums.start_index,
+        sums.end_index,
+        sums.geography_type,
+        sums.geography_code,
+        sums.breakdown,
+        sums.breakdown_value,
+        sums.numerator,
+        sums.denominator,
+        sums.numerator_squares,
+        medians.median_value,
+        sums.unit_count
+    from sums
+    left join medians
+        on
+            sums.indicator_id = medians.indicator_id
+            and sums.period_type = medians.period_type
+            and sums.period = medians.period
+            and sums.start_index = medians.start_index
+            and sums.end_index = medians.end_index
+            and sums.geography_type = medians.geography_type
+            and sums.geography_code is not distinct from medians.geography_code
+            and sums.breakdown = medians.breakdown
+            and sums.breakdown_value is not distinct from medians.breakdown_value
 ),
 
 aggregated as (
