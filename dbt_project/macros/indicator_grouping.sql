@@ -5,30 +5,21 @@
     period,
     start_index,
     end_index,
+    {{ indicator_first_grouped(geographies, 'label', 'england') }} as geography_type,
+    {{ indicator_first_grouped(geographies, 'column', 'E92000001') }} as geography_code,
+    {{ indicator_first_grouped(breakdowns, 'label', 'none') }} as breakdown,
+    {{ indicator_first_grouped(breakdowns, 'column', 'All') }} as breakdown_value
+{%- endmacro %}
+
+{#- The label (or the value of the column) of the first grouped (label, column) pair, else the
+    literal ``otherwise``. -#}
+{% macro indicator_first_grouped(pairs, give, otherwise) -%}
     case
-        {%- for geography_type, column in geographies %}
-        when grouping({{ column }}) = 0 then '{{ geography_type }}'
+        {%- for label, column in pairs %}
+        when grouping({{ column }}) = 0 then {{ "'" ~ label ~ "'" if give == 'label' else column }}
         {%- endfor %}
-        else 'england'
-    end as geography_type,
-    case
-        {%- for _, column in geographies %}
-        when grouping({{ column }}) = 0 then {{ column }}
-        {%- endfor %}
-        else 'E92000001'
-    end as geography_code,
-    case
-        {%- for breakdown, column in breakdowns %}
-        when grouping({{ column }}) = 0 then '{{ breakdown }}'
-        {%- endfor %}
-        else 'none'
-    end as breakdown,
-    case
-        {%- for _, column in breakdowns %}
-        when grouping({{ column }}) = 0 then {{ column }}
-        {%- endfor %}
-        else 'All'
-    end as breakdown_value
+        else '{{ otherwise }}'
+    end
 {%- endmacro %}
 
 {% macro indicator_grouping_sets(cell_keys, geographies, breakdowns) -%}

@@ -68,25 +68,16 @@ class KeyedHasher:
         month's ids are mostly new, and joining each month to a growing lookup of earlier
         months' hashes cost more than hashing its repeats again.
         """
-        # one pass for printable ASCII (nearly every value); the rest through ``normalise``
-        printable = pl.col("value").str.contains(r"^[\x20-\x7e]*$")
-        fast = pl.col("value").str.replace_all(r" +", " ").str.strip_chars(" ").str.to_uppercase()
-        table = (
-            values.drop_nulls()
-            .unique()
-            .to_frame("value")
-            .lazy()
-            .with_columns(norm=pl.when(printable).then(fast))
-            .collect()
+        distinct = values.drop_nulls().unique().to_frame("value")
+        ascii_ = distinct["value"].str.contains(r"^[\x20-\x7e]*$")
+        fast = distinct.filter(ascii_).with_columns(
+            norm=pl.col("value").str.replace_all(r" +", " ").str.strip_chars(" ").str.to_uppercase()
         )
-        if table["norm"].null_count():
-            table = table.with_columns(
-                norm=pl.Series(
-                    [n if n is not None else normalise(v) for v, n in table.iter_rows()],
-                    dtype=pl.String,
-                )
-            )
-        table = table.filter(pl.col("norm").str.len_bytes() > 0)
+        slow = distinct.filter(~ascii_)
+        slow = slow.with_columns(
+            norm=pl.Series([normalise(v) for v in slow["value"]], dtype=pl.String)
+        )
+        table = pl.concat([fast, slow]).filter(pl.col("norm").str.len_bytes() > 0)
         table = table.select("value", hash=self._hex(domain, table["norm"]))
         joined = values.to_frame("value").join(table, on="value", how="left", maintain_order="left")
         return joined["hash"]
