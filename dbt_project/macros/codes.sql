@@ -23,14 +23,15 @@
 
 {#- The latest delivered version (version_rank 1) of each id of a raw table, delivered by the
     as-of month, with the table's columns. Only ids delivered more than once are ranked: ranking
-    sorts every row by its id, and in a national build almost every id arrives once. -#}
+    sorts every row by its id, and in a national build almost every id arrives once. Only the
+    months of the build's window are read (staging_window: all months on a full build). -#}
 {% macro latest_versions(relation, id_columns) -%}
     {%- set matches -%}
         {%- for column in id_columns -%}
             {{ ' and ' if not loop.first }}repeated.{{ column }} is not distinct from candidate.{{ column }}
         {%- endfor -%}
     {%- endset %}
-    {%- set delivered = delivered_by_as_of() %}
+    {%- set delivered = staging_window() %}
     select * from (
         with repeated as (
             select {{ id_columns | join(', ') }}

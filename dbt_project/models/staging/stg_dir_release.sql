@@ -1,4 +1,6 @@
 -- DIR custody release and referral records, one row per RELEASE_ID (latest delivery).
+{{ config(**staging_config('dir_release', {'record_key': 'record_key'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'dir_release'), ['record_key']) }}
 )

@@ -1,4 +1,6 @@
 -- DIR custody triage at reception, one row per DIR_ID (latest delivery).
+{{ config(**staging_config('dir_triage', {'record_key': 'record_key'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'dir_triage'), ['record_key']) }}
 )

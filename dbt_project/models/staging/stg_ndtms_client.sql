@@ -1,4 +1,6 @@
 -- NDTMS clients, latest delivered version of each CLIENTID.
+{{ config(**staging_config('ndtms_client', {'record_key': 'record_key'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'ndtms_client'), ['record_key']) }}
 )

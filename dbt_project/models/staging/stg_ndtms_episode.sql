@@ -1,4 +1,6 @@
 -- NDTMS treatment episodes, latest delivered version of each EPISODID.
+{{ config(**staging_config('ndtms_episode', {'episodid_hash': 'episode_id'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'ndtms_episode'), ['episodid_hash']) }}
 )

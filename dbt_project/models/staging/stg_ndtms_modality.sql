@@ -1,4 +1,6 @@
 -- NDTMS interventions (modalities), latest delivered version of each MODID.
+{{ config(**staging_config('ndtms_modality', {'modid_hash': 'modality_id'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'ndtms_modality'), ['modid_hash']) }}
 )

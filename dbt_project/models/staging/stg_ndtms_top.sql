@@ -1,4 +1,6 @@
 -- NDTMS Treatment Outcomes Profile forms, latest delivered version of each TOPID.
+{{ config(**staging_config('ndtms_top', {'topid_hash': 'top_id'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'ndtms_top'), ['topid_hash']) }}
 )

@@ -1,5 +1,7 @@
 -- OASys assessments, one row per assessment_id (latest delivery); need flags re-derived from
 -- section scores with the brief's thresholds (the delivered flags are kept as *_need_recorded).
+{{ config(**staging_config('oasys_assessment', {'record_key': 'record_key'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'oasys_assessment'), ['record_key']) }}
 )

@@ -1,4 +1,6 @@
 -- PNC disposals (convictions and cautions), one row per DISPOSAL_ID (latest delivery).
+{{ config(**staging_config('pnc_disposal', {'disposal_id_hash': 'disposal_id'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'pnc_disposal'), ['disposal_id_hash']) }}
 )

@@ -1,4 +1,6 @@
 -- PNC person names: latest delivery of each (PNC ID, name sequence).
+{{ config(**staging_config('pnc_person', {'record_key': 'record_key', 'name_seq': 'name_seq'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'pnc_person'), ['record_key', 'name_seq']) }}
 )

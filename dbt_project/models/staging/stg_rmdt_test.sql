@@ -1,4 +1,6 @@
 -- rMDT tests, one row per TEST_ID (latest delivery), with result flags.
+{{ config(**staging_config('rmdt_test', {'record_key': 'record_key'})) }}
+
 with delivered as (
     {{ latest_versions(source('raw', 'rmdt_test'), ['record_key']) }}
 )

@@ -1,0 +1,130 @@
+{#- Incremental staging: a new month replaces only the ids it delivered (see staging_builds.yml). -#}
+
+{% macro staging_config(table_name, keys) -%}
+    {%- set args = "'" ~ table_name ~ "', " ~ tojson(keys) -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'sync_all_columns',
+        'pre_hook': ['{{ staging_build_start(' ~ args ~ ') }}'],
+        'post_hook': ["{{ staging_build_done() }}"],
+    }) }}
+{%- endmacro %}
+
+{% macro create_staging_builds() -%}
+    {#- on-run-start: the log of staging builds (one table for every model's pre-hook; two
+        models creating it at once would conflict). -#}
+    create schema if not exists ops;
+    create table if not exists ops.staging_builds (
+        model varchar,
+        since_month varchar,
+        as_of_month varchar,
+        manifest_loaded_at timestamp,
+        fingerprint varchar,
+        started_at timestamp,
+        finished boolean
+    )
+{%- endmacro %}
+
+{% macro staging_window() -%}
+    {%- set build -%}
+        from ops.staging_builds where model = '{{ this.identifier }}' and not finished
+    {%- endset -%}
+    _delivery_month > (select coalesce(min(since_month), '') {{ build }})
+    and _delivery_month <= (select min(as_of_month) {{ build }})
+{%- endmacro %}
+
+{% macro staging_as_of(table_name) -%}
+    {%- if var('as_of_month') -%}
+        '{{ var("as_of_month") }}'
+    {%- else -%}
+        (select max(_delivery_month) from {{ source('raw', table_name) }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro staging_since(table_name, fingerprint) -%}
+    {#- The as-of month of this model's last finished build when appending the later months
+        is exact; none when the table must be rebuilt in full. -#}
+    {%- if not execute or not is_incremental() or flags.FULL_REFRESH -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set builds = adapter.get_relation(this.database, 'ops', 'staging_builds') -%}
+    {%- set manifest = adapter.get_relation(this.database, 'ops', 'manifest') -%}
+    {%- if builds is none or manifest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set query -%}
+        with last_build as (
+            select as_of_month, manifest_loaded_at, fingerprint
+            from ops.staging_builds
+            where model = '{{ this.identifier }}' and finished
+            order by started_at desc
+            limit 1
+        )
+
+        select last_build.as_of_month
+        from last_build
+        where
+            last_build.as_of_month <= {{ staging_as_of(table_name) }}
+            and last_build.fingerprint = '{{ fingerprint }}'
+            and not exists (
+                select 1
+                from ops.manifest
+                where
+                    manifest.table_name = '{{ table_name }}'
+                    and manifest.status in ('loaded', 'duplicate')
+                    and manifest.delivery_month <= last_build.as_of_month
+                    and manifest.loaded_at
+                    > coalesce(last_build.manifest_loaded_at, timestamp '0001-01-01')
+            )
+    {%- endset -%}
+    {%- set found = run_query(query) -%}
+    {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
+{%- endmacro %}
+
+{% macro staging_build_start(table_name, keys) -%}
+    {#- The model's compiled SQL names no month (staging_window reads them from the build's
+        row), so its fingerprint changes only with the model's or a macro's code. -#}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set fingerprint = local_md5(model.compiled_code) -%}
+    {%- set since = staging_since(table_name, fingerprint) -%}
+    {%- set manifest = adapter.get_relation(this.database, 'ops', 'manifest') -%}
+    delete from ops.staging_builds where model = '{{ this.identifier }}' and not finished;
+    insert into ops.staging_builds
+    select
+        '{{ this.identifier }}',
+        {{ "null" if since is none else "'" ~ since ~ "'" }},
+        {{ staging_as_of(table_name) }},
+        {% if manifest is none -%}
+            null,
+        {%- else -%}
+            (
+                select max(loaded_at) from ops.manifest
+                where table_name = '{{ table_name }}' and status in ('loaded', 'duplicate')
+            ),
+        {%- endif %}
+        '{{ fingerprint }}',
+        current_timestamp,
+        false;
+    {%- if is_incremental() and since is none %}
+    delete from {{ this }};
+    {%- elif is_incremental() %}
+    delete from {{ this }} as staged
+    where exists (
+        select 1
+        from {{ source('raw', table_name) }} as delivered
+        where
+            {{ staging_window() }}
+            {%- for raw_column, column in keys.items() %}
+            and delivered.{{ raw_column }} is not distinct from staged.{{ column }}
+            {%- endfor %}
+    );
+    {%- endif %}
+{%- endmacro %}
+
+{% macro staging_build_done() -%}
+    update ops.staging_builds set finished = true
+    where model = '{{ this.identifier }}' and not finished
+{%- endmacro %}
