@@ -120,7 +120,11 @@ def test_dbt_materialisations_carry_their_row_counts(dbt_run) -> None:
         for n in nodes
         if n["resource_type"] in ("model", "seed")
     }
-    views = {n["name"] for n in nodes if n["config"].get("materialized") == "view"}
+    views = {
+        n["name"]
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"].get("materialized") == "view"
+    }
     counts = {
         m.asset_key.to_user_string(): m.metadata["dagster/row_count"].value
         for m in built
