@@ -15,11 +15,6 @@
     )
 {%- endmacro %}
 
-{#- Only deliveries up to the run's as-of month (so re-running an old month ignores later data), as
-    a condition. -#}
-{% macro delivered_by_as_of() -%}
-    {{ "_delivery_month <= '" ~ var('as_of_month') ~ "'" if var('as_of_month') else 'true' }}
-{%- endmacro %}
 
 {#- The latest delivered version (version_rank 1) of each id of a raw table, delivered by the
     as-of month, with the table's columns. Only ids delivered more than once are ranked: ranking

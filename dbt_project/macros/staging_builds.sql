@@ -42,15 +42,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{% macro manifest_loads(table_name) -%}
+    {#- ops.manifest rows of deliveries that changed raw.<table_name> (loaded, or a month
+        reloaded around a byte-identical file). -#}
+    ops.manifest
+    where
+        manifest.table_name = '{{ table_name }}'
+        and manifest.status in ('loaded', 'duplicate')
+{%- endmacro %}
+
 {% macro staging_since(table_name, fingerprint) -%}
     {#- The as-of month of this model's last finished build when appending the later months
-        is exact; none when the table must be rebuilt in full. -#}
-    {%- if not execute or not is_incremental() or flags.FULL_REFRESH -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set builds = adapter.get_relation(this.database, 'ops', 'staging_builds') -%}
-    {%- set manifest = adapter.get_relation(this.database, 'ops', 'manifest') -%}
-    {%- if builds is none or manifest is none -%}
+        is exact; none when the table must be rebuilt in full (ops.staging_builds exists: the
+        on-run-start hook creates it). -#}
+    {%- if not is_incremental() or flags.FULL_REFRESH -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set query -%}
@@ -69,10 +74,7 @@
             and last_build.fingerprint = '{{ fingerprint }}'
             and not exists (
                 select 1
-                from ops.manifest
-                where
-                    manifest.table_name = '{{ table_name }}'
-                    and manifest.status in ('loaded', 'duplicate')
+                from {{ manifest_loads(table_name) }}
                     and manifest.delivery_month <= last_build.as_of_month
                     and manifest.loaded_at
                     > coalesce(last_build.manifest_loaded_at, timestamp '0001-01-01')
@@ -84,26 +86,24 @@
 
 {% macro staging_build_start(table_name, keys) -%}
     {#- The model's compiled SQL names no month (staging_window reads them from the build's
-        row), so its fingerprint changes only with the model's or a macro's code. -#}
+        row), so its fingerprint changes only with the model's or a macro's code. Without an
+        ops.manifest (a warehouse not made by the ingest) every build is a full one. -#}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
     {%- set fingerprint = local_md5(model.compiled_code) -%}
-    {%- set since = staging_since(table_name, fingerprint) -%}
-    {%- set manifest = adapter.get_relation(this.database, 'ops', 'manifest') -%}
+    {%- set has_manifest = adapter.get_relation(this.database, 'ops', 'manifest') is not none -%}
+    {%- set since = staging_since(table_name, fingerprint) if has_manifest else none -%}
     delete from ops.staging_builds where model = '{{ this.identifier }}' and not finished;
     insert into ops.staging_builds
     select
         '{{ this.identifier }}',
         {{ "null" if since is none else "'" ~ since ~ "'" }},
         {{ staging_as_of(table_name) }},
-        {% if manifest is none -%}
-            null,
+        {% if has_manifest -%}
+            (select max(manifest.loaded_at) from {{ manifest_loads(table_name) }}),
         {%- else -%}
-            (
-                select max(loaded_at) from ops.manifest
-                where table_name = '{{ table_name }}' and status in ('loaded', 'duplicate')
-            ),
+            null,
         {%- endif %}
         '{{ fingerprint }}',
         current_timestamp,
