@@ -1,8 +1,9 @@
 """One pipeline run per warehouse at a time: an OS lock on ``<warehouse>.lock``.
 
 The lock is ``flock`` on the open file, held for the whole run. The kernel releases it when the
-process ends, however it ends (even SIGKILL), so a crash never leaves a stale lock; the file's
-text (pid, start time) only names the holder for the refusal message.
+process ends, however it ends (even SIGKILL), so a crash never leaves a stale lock; dbt, the
+run's one child process that writes, is ended with it (:mod:`pipelines.transform.dbt_child`).
+The file's text (pid, start time) only names the holder for the refusal message.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The dbt models as monthly-partitioned Dagster assets (dbt tests become asset checks)."""
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -11,7 +12,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pipelines.asset_keys import GROUP_OWNERS, group_owners
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
-from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
+from pipelines.transform.dbt_child import PARENT_ENV
+from pipelines.transform.project import DBT_LAUNCHER, dbt_project
 from pipelines.transform.row_counts import with_row_counts
 
 #: Dagster group of each dbt layer (by the model's folder under ``models/``).
@@ -102,10 +104,12 @@ def outcome_model(
     queries overlaps DuckDB's (national: 304 s -> 280 s)."""
     dbt_vars = run_vars(context, warehouse)
     args = ["build", "--threads", dbt_vars["duckdb_threads"], "--vars", json.dumps(dbt_vars)]
+    os.environ[PARENT_ENV] = str(os.getpid())  # dbt checks it still has this parent
     invocation = dbt.cli(args, context=context)
     yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
 
 
 def dbt_resource() -> DbtCliResource:
-    """The dbt CLI resource running the venv's dbt on this project."""
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_EXECUTABLE))
+    """The dbt CLI resource running the venv's dbt on this project, through the launcher that
+    ends it with the run (:mod:`pipelines.transform.dbt_child`)."""
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_LAUNCHER))

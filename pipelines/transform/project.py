@@ -15,6 +15,8 @@ from dagster_dbt import DbtProject
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 #: The virtual environment's dbt, so runs do not depend on PATH.
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+#: The runs' dbt: the same dbt, ended with the run that started it (:mod:`.dbt_child`).
+DBT_LAUNCHER = Path(sys.executable).parent / "outcomes-dbt"
 #: The seeds folder (``seed-paths`` of ``dbt_project.yml``).
 SEEDS_DIR = PROJECT_DIR.parent / "seeds"
 
