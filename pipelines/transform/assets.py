@@ -15,6 +15,7 @@ from pipelines.resources import WRITER_POOL, WarehouseResource
 from pipelines.transform.dbt_child import PARENT_ENV
 from pipelines.transform.project import DBT_LAUNCHER, dbt_project
 from pipelines.transform.row_counts import with_row_counts
+from pipelines.transform.target_folders import prune_run_targets
 
 #: Dagster group of each dbt layer (by the model's folder under ``models/``).
 LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "dbt_marts"}
@@ -101,12 +102,16 @@ def outcome_model(
     run's range; each built table's materialisation carries ``dagster/row_count``
     (:mod:`pipelines.transform.row_counts`). dbt runs as many nodes at once as DuckDB has
     threads: they share the one database's memory limit, and dbt's own Python work between
-    queries overlaps DuckDB's (national: 304 s -> 280 s)."""
+    queries overlaps DuckDB's (national: 304 s -> 280 s). Older per-run target folders are
+    pruned afterwards (:mod:`pipelines.transform.target_folders`)."""
     dbt_vars = run_vars(context, warehouse)
     args = ["build", "--threads", dbt_vars["duckdb_threads"], "--vars", json.dumps(dbt_vars)]
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt checks it still has this parent
     invocation = dbt.cli(args, context=context)
-    yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
+    try:
+        yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
+    finally:
+        prune_run_targets(dbt_project().project_dir / invocation.target_path)
 
 
 def dbt_resource() -> DbtCliResource:
