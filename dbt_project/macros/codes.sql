@@ -15,7 +15,6 @@
     )
 {%- endmacro %}
 
-
 {#- The latest delivered version (version_rank 1) of each id of a raw table, delivered by the
     as-of month, with the table's columns. Only ids delivered more than once are ranked: ranking
     sorts every row by its id, and in a national build almost every id arrives once. Only the
