@@ -34,6 +34,21 @@
     {%- endif %}
 {%- endmacro %}
 
+{#- A unit's period and breakdown columns, with the display values of sex and ethnic group and
+    the age band given by `age_band_expr`. -#}
+{% macro unit_breakdown(age_band_expr) -%}
+    period_type,
+    period,
+    start_index,
+    end_index,
+    prison_code,
+    la_code,
+    region_code,
+    coalesce(sex, 'Unknown') as sex,
+    coalesce(ethnic_group, 'Not stated') as ethnic_group,
+    {{ age_band_expr }} as age_band
+{%- endmacro %}
+
 {#- One indicator's unit rows (people or events with their numerator/denominator contribution),
     selected from a CTE carrying: period_type, period, start_index, end_index, prison_code,
     la_code, region_code, sex, ethnic_group, age (as units_in_periods writes them). A base whose
@@ -45,16 +60,7 @@
     units='1', age_band_column=none) -%}
     select
         '{{ indicator_id }}' as indicator_id,
-        period_type,
-        period,
-        start_index,
-        end_index,
-        prison_code,
-        la_code,
-        region_code,
-        coalesce(sex, 'Unknown') as sex,
-        coalesce(ethnic_group, 'Not stated') as ethnic_group,
-        {{ age_band_column or age_band('age') }} as age_band,
+        {{ unit_breakdown(age_band_column or age_band('age')) }},
         {#- one unit's contribution as the exact decimal the cells sum, times the units it stands
             for (multiplying the double first would round large counts when cast) #}
         cast(cast({{ num }} as double) as decimal(38, 18)) * {{ units }} as num,
@@ -107,16 +113,7 @@
     select * from (
         with sums as materialized (
             select
-                period_type,
-                period,
-                start_index,
-                end_index,
-                prison_code,
-                la_code,
-                region_code,
-                coalesce(sex, 'Unknown') as sex,
-                coalesce(ethnic_group, 'Not stated') as ethnic_group,
-                {{ age_band('age') }} as age_band,
+                {{ unit_breakdown(age_band('age')) }},
                 {%- for i in indicators %}
                 {%- set only = 'filter (where ' ~ i.get('where', 'true') ~ ')' %}
                 sum(cast(cast({{ i.num }} as double) as decimal(38, 18))) {{ only }} as num_{{ loop.index }},
