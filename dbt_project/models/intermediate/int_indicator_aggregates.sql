@@ -1,7 +1,7 @@
 -- Indicator cells summed for every geography (per the catalogue's geography_types) and breakdown
 -- (per its breakdowns), plus the equality-of-access ratio derived from the access rate.
 {#- (geography_type, its code column) and (breakdown, its column): every combination is one
-    grouping set of one pass over the cells (and one over the median cells). -#}
+    group of the cells (and of the median cells). -#}
 {%- set geographies = [('region', 'region_code'), ('local_authority', 'la_code'),
     ('prison', 'prison_code')] %}
 {%- set breakdowns = [('sex', 'sex'), ('ethnic_group', 'ethnic_group'), ('age_band', 'age_band')] %}
@@ -11,18 +11,13 @@
 -- pass spilled more than the disk held. Only median cells are grouped for the median, each
 -- standing for unit_count units with the same measure (one copy per unit).
 with sums as (
-    select
-        {{ indicator_grouping_columns(geographies, breakdowns) }},
-        cast(sum(num) as double) as numerator,
-        cast(sum(den) as double) as denominator,
-        cast(sum(num_sq) as double) as numerator_squares,
-        sum(unit_count) as unit_count
-    from {{ ref('int_indicator_cells') }}
-    -- sqlfluff's DuckDB dialect cannot parse GROUPING SETS
-    group by {{ indicator_grouping_sets(cell_keys, geographies, breakdowns) }}  -- noqa: PRS
+    {{ indicator_groupings(ref('int_indicator_cells'), cell_keys, geographies, breakdowns,
+        'cast(sum(num) as double) as numerator, cast(sum(den) as double) as denominator,
+        cast(sum(num_sq) as double) as numerator_squares, sum(unit_count) as unit_count') }}
 ),
 
-median_units as (
+-- (materialised once: each of the sixteen groupings reads it)
+median_units as materialized (
     select
         c.*,
         copies.copy_number
@@ -32,11 +27,8 @@ median_units as (
 ),
 
 medians as (
-    select
-        {{ indicator_grouping_columns(geographies, breakdowns) }},
-        quantile_cont(measure, 0.5) as median_value
-    from median_units
-    group by {{ indicator_grouping_sets(cell_keys, geographies, breakdowns) }}  -- noqa: PRS
+    {{ indicator_groupings('median_units', cell_keys, geographies, breakdowns,
+        'quantile_cont(measure, 0.5) as median_value') }}
 ),
 
 catalogue as (
