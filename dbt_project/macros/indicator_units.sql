@@ -34,21 +34,6 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- A unit's period and breakdown columns, with the display values of sex and ethnic group and
-    the age band given by `age_band_expr`. -#}
-{% macro unit_breakdown(age_band_expr) -%}
-    period_type,
-    period,
-    start_index,
-    end_index,
-    prison_code,
-    la_code,
-    region_code,
-    coalesce(sex, 'Unknown') as sex,
-    coalesce(ethnic_group, 'Not stated') as ethnic_group,
-    {{ age_band_expr }} as age_band
-{%- endmacro %}
-
 {#- One indicator's unit rows (people or events with their numerator/denominator contribution),
     selected from a CTE carrying: period_type, period, start_index, end_index, prison_code,
     la_code, region_code, sex, ethnic_group, age (as units_in_periods writes them). A base whose
@@ -60,7 +45,16 @@
     units='1', age_band_column=none) -%}
     select
         '{{ indicator_id }}' as indicator_id,
-        {{ unit_breakdown(age_band_column or age_band('age')) }},
+        period_type,
+        period,
+        start_index,
+        end_index,
+        prison_code,
+        la_code,
+        region_code,
+        coalesce(sex, 'Unknown') as sex,
+        coalesce(ethnic_group, 'Not stated') as ethnic_group,
+        {{ age_band_column or age_band('age') }} as age_band,
         {#- one unit's contribution as the exact decimal the cells sum, times the units it stands
             for (multiplying the double first would round large counts when cast) #}
         cast(cast({{ num }} as double) as decimal(38, 18)) * {{ units }} as num,
@@ -82,9 +76,9 @@
     ({{ age_expr }} is null or {{ age_expr }} >= 18)
 {%- endmacro %}
 
-{#- Units of a relation summed into cells by `keys` (a comma-separated list of the unit columns
-    identifying a cell, measure among them): the measure is kept only for median indicators
-    (listed in the `medians` relation), other units share a null one; sums are exact decimals. -#}
+{#- Units of a relation summed into cells by `keys` (a comma-separated list naming every breakdown
+    column, is_median and measure): the measure is kept only for median indicators (listed in
+    the `medians` relation); sums are exact decimals. -#}
 {% macro indicator_cells(units, medians, keys) -%}
     select
         {{ keys }},
@@ -96,50 +90,10 @@
     from (
         select
             units.* exclude (measure),
+            {{ medians }}.indicator_id is not null as is_median,
             case when {{ medians }}.indicator_id is not null then units.measure end as measure
         from {{ units }} as units
         left join {{ medians }} on units.indicator_id = {{ medians }}.indicator_id
     ) as flagged
     group by {{ keys }}
-{%- endmacro %}
-
-{#- Several indicators' units from one base, summed in one pass: the base's rows are grouped once
-    by period and breakdown attributes, every indicator's sums taken over its own units (FILTER),
-    then one row per indicator and group that has units. Same sums as indicator_units would give
-    unit by unit (exact decimals), for a base whose rows each feed many indicators. -#}
-{% macro indicator_unit_sums(base, indicators) -%}
-    {%- set keys = ['period_type', 'period', 'start_index', 'end_index', 'prison_code', 'la_code',
-        'region_code', 'sex', 'ethnic_group', 'age_band'] %}
-    select * from (
-        with sums as materialized (
-            select
-                {{ unit_breakdown(age_band('age')) }},
-                {%- for i in indicators %}
-                {%- set only = 'filter (where ' ~ i.get('where', 'true') ~ ')' %}
-                sum(cast(cast({{ i.num }} as double) as decimal(38, 18))) {{ only }} as num_{{ loop.index }},
-                sum(cast(cast({{ i.get('den', '1') }} as double) as decimal(38, 18))) {{ only }}
-                    as den_{{ loop.index }},
-                sum(cast(cast({{ i.get('num_sq', 'null') }} as double) as decimal(38, 18))) {{ only }}
-                    as num_sq_{{ loop.index }},
-                count(*) {{ only }} as units_{{ loop.index }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            from {{ base }}
-            group by {{ keys | join(', ') }}
-        )
-
-        {% for i in indicators -%}
-        select
-            '{{ i.id }}' as indicator_id,
-            {{ keys | join(', ') }},
-            num_{{ loop.index }} as num,
-            den_{{ loop.index }} as den,
-            num_sq_{{ loop.index }} as num_sq,
-            cast(null as double) as measure,
-            cast(units_{{ loop.index }} as bigint) as unit_count
-        from sums
-        where units_{{ loop.index }} > 0
-        {% if not loop.last %}union all
-        {% endif -%}
-        {%- endfor %}
-    ) as unit_sums
 {%- endmacro %}

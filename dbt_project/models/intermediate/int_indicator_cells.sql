@@ -9,12 +9,8 @@
 -- cells are sums of twelve month cells (12 times fewer rows to aggregate than placing each unit in
 -- every window). Person units (one per person per period: releases, treatment journeys) differ by
 -- period and arrive already placed in every period.
---
--- Cells are grouped on the fewest keys that identify them: a period by its type and last month
--- (its label and first month are joined back afterwards), a median indicator by its id. Every key
--- is hashed for each of tens of millions of units, so narrower keys group (and spill) less.
-{%- set keys = 'indicator_id, period_type, end_index, prison_code, la_code, region_code, sex,
-    ethnic_group, age_band, measure' %}
+{%- set keys = 'indicator_id, period_type, period, start_index, end_index, prison_code, la_code,
+    region_code, sex, ethnic_group, age_band, is_median, measure' %}
 with medians as (
     select indicator_id from {{ ref('indicator_catalogue') }}
     where unit = 'median_days'
@@ -44,11 +40,12 @@ person_cells as (
     {{ indicator_cells('person_units', 'medians', keys) }}
 ),
 
--- a month cell (its period is one month: start = end) counts in the twelve windows holding it
 rolling_event_cells as (
     select
         cells.indicator_id,
         windows.period_type,
+        windows.period,
+        windows.start_index,
         windows.end_index,
         cells.prison_code,
         cells.la_code,
@@ -56,6 +53,7 @@ rolling_event_cells as (
         cells.sex,
         cells.ethnic_group,
         cells.age_band,
+        cells.is_median,
         cells.measure,
         sum(cells.num) as num,
         sum(cells.den) as den,
@@ -65,39 +63,15 @@ rolling_event_cells as (
     inner join {{ ref('int_periods') }} as windows
         on
             windows.period_type = 'rolling_12m'
-            and cells.end_index between windows.start_index and windows.end_index
+            and cells.start_index between windows.start_index and windows.end_index
     group by
-        cells.indicator_id, windows.period_type, windows.end_index, cells.prison_code, cells.la_code,
-        cells.region_code, cells.sex, cells.ethnic_group, cells.age_band, cells.measure
-),
-
-cells as (
-    select * from event_cells
-    union all
-    select * from rolling_event_cells
-    union all
-    select * from person_cells
+        cells.indicator_id, windows.period_type, windows.period, windows.start_index, windows.end_index,
+        cells.prison_code, cells.la_code, cells.region_code, cells.sex, cells.ethnic_group, cells.age_band,
+        cells.is_median, cells.measure
 )
 
-select
-    cells.indicator_id,
-    cells.period_type,
-    periods.period,
-    periods.start_index,
-    cells.end_index,
-    cells.prison_code,
-    cells.la_code,
-    cells.region_code,
-    cells.sex,
-    cells.ethnic_group,
-    cells.age_band,
-    medians.indicator_id is not null as is_median,
-    cells.measure,
-    cells.num,
-    cells.den,
-    cells.num_sq,
-    cells.unit_count
-from cells
-inner join {{ ref('int_periods') }} as periods
-    on cells.period_type = periods.period_type and cells.end_index = periods.end_index
-left join medians on cells.indicator_id = medians.indicator_id
+select * from event_cells
+union all
+select * from rolling_event_cells
+union all
+select * from person_cells
