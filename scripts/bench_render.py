@@ -112,9 +112,17 @@ def render_main(entry: dict | None) -> str:
 
 
 def scaling_entries(results: dict, preset: str) -> list[dict]:
-    """The scaling scenarios of a preset, smallest population first."""
+    """The scaling scenarios of a preset, smallest population first: for each population the
+    latest measurement, where the preset's own scenario (``make bench``, median of three) counts
+    as the 1x one."""
     found = [e for e in results.values() if e.get("scaling_of") == preset]
-    return sorted(found, key=lambda e: e["people"])
+    own = results.get(preset)
+    if own and own.get("scaling_of") is None:
+        found.append({**own, "multiple": 1.0})
+    latest: dict[int, dict] = {}
+    for e in sorted(found, key=lambda e: e["date"]):
+        latest[e["people"]] = e
+    return [latest[people] for people in sorted(latest)]
 
 
 def _scaling_stages(entries: list[dict]) -> list[str]:
@@ -127,11 +135,12 @@ def render_scaling(entries: list[dict], chart_name: str) -> str:
     if not entries:
         return NOT_MEASURED_SCALING
     stages = _scaling_stages(entries)
-    head = ["people", "delivered rows", *stages, "total"]
+    head = ["people", "delivered rows", *stages, "total", "commit (repeats)"]
     multiples = ", ".join(f"{e['multiple']:g}" for e in entries)
     lines = [
         f"Full build per population (preset `{entries[0]['preset']}` × {multiples}); each cell "
-        "is median wall time / peak process-tree RSS.",
+        "is median wall time / peak process-tree RSS; the 1x row is `make bench` when it is "
+        "the latest 1x measurement.",
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---:|" * len(head),
@@ -143,6 +152,7 @@ def render_scaling(entries: list[dict], chart_name: str) -> str:
             f = full["stages"].get(s, {"seconds": 0.0, "peak_mb": 0.0})
             cells.append(f"{secs(f['seconds'])} / {gb(f['peak_mb'])}")
         cells.append(f"**{secs(full['wall_s'])} / {gb(full['peak_mb'])}**")
+        cells.append(f"`{e['commit']}` ({full['repeats']})")
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"![Wall time and peak memory against population]({chart_name})"]
     return "\n".join(lines)

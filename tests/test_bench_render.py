@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench_render import BENCH, NOT_MEASURED, SCALING, _synth_line, render_doc, render_main
+from scripts.bench_render import (
+    BENCH,
+    NOT_MEASURED,
+    SCALING,
+    _synth_line,
+    render_doc,
+    render_main,
+    render_scaling,
+    scaling_entries,
+)
 from scripts.bench_stages import OTHER, UNMAPPED, median_run, stage_figures, stage_of
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
@@ -103,3 +112,38 @@ def test_reused_synthesis_is_said_not_timed_as_zero() -> None:
     assert "reused" in _synth_line({"seconds": 0.0, "peak_mb": 0.0})
     timed = _synth_line({"seconds": 171.0, "peak_mb": 1700.0})
     assert "171" in timed and "reused" not in timed
+
+
+def _scenario(label: str, people: int, commit: str, date: str, multiple: float | None) -> dict:
+    return {
+        "label": label,
+        "preset": "national",
+        "people": people,
+        "commit": commit,
+        "date": date,
+        "floor": {"all": {"rows": people * 26}},
+        "median": {"full": median_run([_run(people / 1000, 3000.0)])},
+        "scaling_of": None if multiple is None else "national",
+        "multiple": multiple,
+    }
+
+
+def test_scaling_takes_the_latest_measurement_of_each_population() -> None:
+    results = {
+        "national": _scenario("national", 1_000_000, "new1x", "2026-12-04 15:25 UTC", None),
+        "national-x1": _scenario("national-x1", 1_000_000, "old1x", "2026-12-01 10:00 UTC", 1.0),
+        "national-x0.5": _scenario("national-x0.5", 500_000, "half", "2026-12-01 09:00 UTC", 0.5),
+        "other-x2": _scenario("other-x2", 2_000, "x", "2026-12-05 00:00 UTC", 2.0),
+    }
+    results["other-x2"]["scaling_of"] = "other"
+    entries = scaling_entries(results, "national")
+    assert [(e["people"], e["commit"]) for e in entries] == [
+        (500_000, "half"),
+        (1_000_000, "new1x"),
+    ]
+    assert entries[1]["multiple"] == 1.0
+    # a 1x scaling run after `make bench` replaces it
+    results["national-x1"]["date"] = "2026-12-05 08:00 UTC"
+    assert [e["commit"] for e in scaling_entries(results, "national")] == ["half", "old1x"]
+    table = render_scaling(scaling_entries(results, "national"), "chart.svg")
+    assert "× 0.5, 1)" in table and "| `old1x` (1) |" in table
