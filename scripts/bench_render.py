@@ -116,9 +116,8 @@ def scaling_entries(results: dict, preset: str) -> list[dict]:
     latest measurement, where the preset's own scenario (``make bench``, median of three) counts
     as the 1x one."""
     found = [e for e in results.values() if e.get("scaling_of") == preset]
-    own = results.get(preset)
-    if own and own.get("scaling_of") is None:
-        found.append({**own, "multiple": 1.0})
+    if preset in results:  # scaling runs are stored as `<preset>-x<multiple>`, never as this
+        found.append({**results[preset], "multiple": 1.0})
     latest: dict[int, dict] = {}
     for e in sorted(found, key=lambda e: e["date"]):
         latest[e["people"]] = e
