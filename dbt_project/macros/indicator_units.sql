@@ -1,37 +1,81 @@
 {#- The rows of a source placed in every reporting period their month falls in, with the
     breakdown attributes under the names indicator_units reads (see indicator_units.yml). -#}
 {% macro units_in_periods(relation, month_index_expr, columns=[], age=none, absent=[], where='true',
-    first_per_person=none, period_types=['month', 'rolling_12m']) -%}
-    {%- if first_per_person %}
-    select * from (
-    {%- endif %}
+    period_types=['month', 'rolling_12m']) -%}
     select
         periods.period_type,
         periods.period,
         periods.start_index,
         periods.end_index,
-        {%- for attribute in ['prison_code', 'la_code', 'region_code', 'sex', 'ethnic_group'] %}
-        {{ 'cast(null as varchar)' if attribute in absent else 'src.' ~ attribute }} as {{ attribute }},
-        {%- endfor %}
+        {{- unit_attributes(absent) }}
         {%- for column in columns %}
         {{ column }},
         {%- endfor %}
-        {%- if first_per_person %}
-        row_number() over (
-            partition by periods.period_type, periods.period, src.person_key
-            order by {{ first_per_person }}
-        ) as person_rank,
-        {%- endif %}
         {{ 'src.' ~ age if age else 'cast(null as integer)' }} as age
     from {{ relation }} as src
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('{{ period_types | join("', '") }}')
             and {{ month_index_expr }} between periods.start_index and periods.end_index
     where {{ where }}
-    {%- if first_per_person %}
-    ) as ranked
-    where person_rank = 1
-    {%- endif %}
+{%- endmacro %}
+
+{% macro unit_attributes(absent=[]) -%}
+    {%- for attribute in ['prison_code', 'la_code', 'region_code', 'sex', 'ethnic_group'] %}
+        {{ 'cast(null as varchar)' if attribute in absent else 'src.' ~ attribute }} as {{ attribute }},
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Each person's first row per release cohort and per rolling 12-month window, without placing
+    rows in every window (see indicator_units.yml): cohort rows, and one 'first_in_windows' row per
+    row giving the span of window ends (start_index..end_index) in which it is the first. -#}
+{% macro first_per_person_in_periods(relation, month_index_expr, order_by, columns=[], age=none,
+    where='true') -%}
+    {%- set selected -%}
+        {{- unit_attributes() }}
+        {%- for column in columns %}
+        {{ column }},
+        {%- endfor %}
+        {{ 'src.' ~ age if age else 'cast(null as integer)' }} as age
+    {%- endset %}
+    with ordered as (
+        select
+            src.*,
+            {{ month_index_expr }} as unit_month,
+            lag({{ month_index_expr }}) over (
+                partition by src.person_key order by {{ order_by }}
+            ) as previous_month
+        from {{ relation }} as src
+        where {{ where }} and {{ month_index_expr }} is not null
+    ),
+
+    -- a row is first in a period holding its month unless the person's previous row is there too:
+    -- never when both fall in one month; in the window ending in month m (m - 11 .. m) when
+    -- m <= month + 11 and the previous row's month is before m - 11
+    firsts as (
+        select
+            *,
+            greatest(unit_month, coalesce(previous_month + 12, unit_month)) as first_window_end
+        from ordered
+        where previous_month is null or previous_month < unit_month
+    )
+
+    select
+        periods.period_type,
+        periods.period,
+        periods.start_index,
+        periods.end_index,
+        {{- selected }}
+    from firsts as src
+    inner join {{ ref('int_periods') }} as periods
+        on periods.period_type = 'release_cohort' and src.unit_month = periods.start_index
+    union all
+    select
+        'first_in_windows' as period_type,
+        cast(null as varchar) as period,
+        src.first_window_end as start_index,
+        src.unit_month + 11 as end_index,
+        {{- selected }}
+    from firsts as src
 {%- endmacro %}
 
 {#- One indicator's unit rows (people or events with their numerator/denominator contribution),
@@ -96,4 +140,29 @@
         left join {{ medians }} on units.indicator_id = {{ medians }}.indicator_id
     ) as flagged
     group by {{ keys }}
+{%- endmacro %}
+
+{#- Cells summed into every rolling 12-month window (int_periods) that `condition` (over `cells`
+    and `windows`) places them in. -#}
+{% macro cells_in_windows(cells, condition) -%}
+    {%- set attributes = 'prison_code, la_code, region_code, sex, ethnic_group, age_band, is_median, measure' %}
+    select
+        cells.indicator_id,
+        windows.period_type,
+        windows.period,
+        windows.start_index,
+        windows.end_index,
+        {%- for attribute in attributes.split(', ') %}
+        cells.{{ attribute }},
+        {%- endfor %}
+        sum(cells.num) as num,
+        sum(cells.den) as den,
+        sum(cells.num_sq) as num_sq,
+        cast(sum(cells.unit_count) as bigint) as unit_count
+    from {{ cells }} as cells
+    inner join {{ ref('int_periods') }} as windows
+        on windows.period_type = 'rolling_12m' and {{ condition }}
+    group by
+        cells.indicator_id, windows.period_type, windows.period, windows.start_index, windows.end_index
+        {%- for attribute in attributes.split(', ') %}, cells.{{ attribute }}{% endfor %}
 {%- endmacro %}

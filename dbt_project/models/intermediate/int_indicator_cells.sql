@@ -8,7 +8,10 @@
 -- month: they arrive as month units only, are aggregated into month cells, and the rolling 12-month
 -- cells are sums of twelve month cells (12 times fewer rows to aggregate than placing each unit in
 -- every window). Person units (one per person per period: releases, treatment journeys) differ by
--- period and arrive already placed in every period.
+-- period. Treatment units arrive placed in every period. An index release (a person's first in the
+-- period) arrives once per release cohort and once as a span of rolling windows (period_type
+-- 'first_in_windows': the window ends in which it is the first); span cells are summed into every
+-- window ending in their span, as month cells are into every window holding their month.
 {%- set keys = 'indicator_id, period_type, period, start_index, end_index, prison_code, la_code,
     region_code, sex, ethnic_group, age_band, is_median, measure' %}
 with medians as (
@@ -26,10 +29,20 @@ event_units as (
     select * from {{ ref('int_indicator_units_treatment_events') }}
 ),
 
-person_units as (
+release_units as (
     select * from {{ ref('int_indicator_units_releases') }}
+),
+
+person_units as (
+    select * from release_units
+    where period_type <> 'first_in_windows'
     union all
     select * from {{ ref('int_indicator_units_treatment') }}
+),
+
+span_units as (
+    select * from release_units
+    where period_type = 'first_in_windows'
 ),
 
 event_cells as (
@@ -40,34 +53,16 @@ person_cells as (
     {{ indicator_cells('person_units', 'medians', keys) }}
 ),
 
+span_cells as (
+    {{ indicator_cells('span_units', 'medians', keys) }}
+),
+
 rolling_event_cells as (
-    select
-        cells.indicator_id,
-        windows.period_type,
-        windows.period,
-        windows.start_index,
-        windows.end_index,
-        cells.prison_code,
-        cells.la_code,
-        cells.region_code,
-        cells.sex,
-        cells.ethnic_group,
-        cells.age_band,
-        cells.is_median,
-        cells.measure,
-        sum(cells.num) as num,
-        sum(cells.den) as den,
-        sum(cells.num_sq) as num_sq,
-        cast(sum(cells.unit_count) as bigint) as unit_count
-    from event_cells as cells
-    inner join {{ ref('int_periods') }} as windows
-        on
-            windows.period_type = 'rolling_12m'
-            and cells.start_index between windows.start_index and windows.end_index
-    group by
-        cells.indicator_id, windows.period_type, windows.period, windows.start_index, windows.end_index,
-        cells.prison_code, cells.la_code, cells.region_code, cells.sex, cells.ethnic_group, cells.age_band,
-        cells.is_median, cells.measure
+    {{ cells_in_windows('event_cells', 'cells.start_index between windows.start_index and windows.end_index') }}
+),
+
+rolling_span_cells as (
+    {{ cells_in_windows('span_cells', 'windows.end_index between cells.start_index and cells.end_index') }}
 )
 
 select * from event_cells
@@ -75,3 +70,5 @@ union all
 select * from rolling_event_cells
 union all
 select * from person_cells
+union all
+select * from rolling_span_cells

@@ -2,6 +2,8 @@
 
 -- Indicator units from releases (sub-outcomes 4, 5 and 8): one index release per person per
 -- period (the first in the period), adults released to the community, deportations excluded.
+-- Release cohorts come as periods; rolling 12-month windows as one 'first_in_windows' row per
+-- release naming the window ends where it is the index release (int_indicator_cells places them).
 {%- set care_columns = ['engaged_within_window', 'exclusion_reason', 'died_within_28_days',
     'died_within_12_months'] %}
 {#- Index releases by CTE: model, condition, columns the units read. -#}
@@ -13,9 +15,9 @@
 with
 {% for cte, model, condition, columns in index_releases %}
     {{ cte }} as (
-        {{ units_in_periods(ref(model), 'release_month_index', age='age_at_release', columns=columns,
-            where='not is_deported and ' ~ is_adult('age_at_release') ~ ' and ' ~ condition,
-            first_per_person='release_date, release_id', period_types=['release_cohort', 'rolling_12m']) }}
+        {{ first_per_person_in_periods(ref(model), 'src.release_month_index', 'src.release_date, src.release_id',
+            age='age_at_release', columns=columns,
+            where='not src.is_deported and ' ~ is_adult('src.age_at_release') ~ ' and ' ~ condition) }}
     ){% if not loop.last %},{% endif %}
 {% endfor %}
 
