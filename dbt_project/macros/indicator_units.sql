@@ -7,11 +7,7 @@
         periods.period,
         periods.start_index,
         periods.end_index,
-        {{- unit_attributes(absent) }}
-        {%- for column in columns %}
-        {{ column }},
-        {%- endfor %}
-        {{ 'src.' ~ age if age else 'cast(null as integer)' }} as age
+        {{- unit_columns(columns, age, absent) }}
     from {{ relation }} as src
     inner join {{ ref('int_periods') }} as periods
         on periods.period_type in ('{{ period_types | join("', '") }}')
@@ -19,10 +15,16 @@
     where {{ where }}
 {%- endmacro %}
 
-{% macro unit_attributes(absent=[]) -%}
+{#- The select items every unit row carries after its period: the breakdown attributes of `src`
+    (null where absent), the carried columns and the age. -#}
+{% macro unit_columns(columns=[], age=none, absent=[]) -%}
     {%- for attribute in ['prison_code', 'la_code', 'region_code', 'sex', 'ethnic_group'] %}
         {{ 'cast(null as varchar)' if attribute in absent else 'src.' ~ attribute }} as {{ attribute }},
     {%- endfor %}
+    {%- for column in columns %}
+        {{ column }},
+    {%- endfor %}
+        {{ 'src.' ~ age if age else 'cast(null as integer)' }} as age
 {%- endmacro %}
 
 {#- Each person's first row per release cohort and per rolling 12-month window, without placing
@@ -30,13 +32,7 @@
     row giving the span of window ends (start_index..end_index) in which it is the first. -#}
 {% macro first_per_person_in_periods(relation, month_index_expr, order_by, columns=[], age=none,
     where='true') -%}
-    {%- set selected -%}
-        {{- unit_attributes() }}
-        {%- for column in columns %}
-        {{ column }},
-        {%- endfor %}
-        {{ 'src.' ~ age if age else 'cast(null as integer)' }} as age
-    {%- endset %}
+    {%- set selected = unit_columns(columns, age) %}
     with ordered as (
         select
             src.*,
