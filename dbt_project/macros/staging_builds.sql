@@ -26,12 +26,18 @@
     )
 {%- endmacro %}
 
+{% macro staging_window_variable(bound) -%}
+    staging_{{ bound }}__{{ this.identifier }}
+{%- endmacro %}
+
 {% macro staging_window() -%}
-    {%- set build -%}
-        from ops.staging_builds where model = '{{ this.identifier }}' and not finished
-    {%- endset -%}
-    _delivery_month > (select coalesce(min(since_month), '') {{ build }})
-    and _delivery_month <= (select min(as_of_month) {{ build }})
+    {#- DuckDB session variables, set by staging_build_start from the build's row: a constant
+        in the plan, where a scalar subquery on ops.staging_builds doubled a national full
+        build's staging time (pnc_disposal 15.1 s against 8.7 s). Outside a build (dbt show)
+        the variables are unset and every delivered month is read. -#}
+    _delivery_month > coalesce(getvariable('{{ staging_window_variable("since") }}'), '')
+    and _delivery_month
+    <= coalesce(getvariable('{{ staging_window_variable("as_of") }}'), '9999-12')
 {%- endmacro %}
 
 {% macro staging_as_of(table_name) -%}
@@ -108,6 +114,13 @@
         '{{ fingerprint }}',
         current_timestamp,
         false;
+    {%- set build -%}
+        from ops.staging_builds where model = '{{ this.identifier }}' and not finished
+    {%- endset %}
+    set variable {{ staging_window_variable("since") }} = (
+        select coalesce(min(since_month), '') {{ build }}
+    );
+    set variable {{ staging_window_variable("as_of") }} = (select min(as_of_month) {{ build }});
     {%- if is_incremental() and since is none %}
     delete from {{ this }};
     {%- elif is_incremental() %}
