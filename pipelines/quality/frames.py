@@ -179,31 +179,40 @@ def raw_month_rows(con: duckdb.DuckDBPyConnection, table: str, month: str) -> pl
 
 
 def spine(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The spine for its suites, each record and person key replaced by a dense integer code.
+    """The spine for its suites, each record and person key replaced by an integer code.
 
     Codes keep every equality and null of the keys, so uniqueness and cluster sizes are judged
     exactly; they take a fraction of the memory of 64-character strings in pandas (a national
     spine as strings took over 6 GB to validate) and keep pseudonymous keys out of Data Docs.
+    A code is a number of the distinct key in no particular order (a hash aggregate: numbering
+    keys in sorted order took three times as long at national scale, 7.9 s against 2.6 s).
     """
     return con.sql(
         """
+        WITH record_codes AS (
+            SELECT record_key, row_number() OVER () AS code
+            FROM (SELECT DISTINCT record_key FROM linkage.spine WHERE record_key IS NOT NULL)
+        ),
+        person_codes AS (
+            SELECT person_key, row_number() OVER () AS code
+            FROM (SELECT DISTINCT person_key FROM linkage.spine WHERE person_key IS NOT NULL)
+        )
         SELECT
-            source,
-            CASE WHEN record_key IS NOT NULL THEN dense_rank() OVER (ORDER BY record_key) END
-                AS record_key,
-            CASE WHEN person_key IS NOT NULL THEN dense_rank() OVER (ORDER BY person_key) END
-                AS person_key,
-            match_probability,
-            match_rule
-        FROM linkage.spine
-        ORDER BY record_key
+            s.source,
+            r.code AS record_key,
+            p.code AS person_key,
+            s.match_probability,
+            s.match_rule
+        FROM linkage.spine AS s
+        LEFT JOIN record_codes AS r ON s.record_key = r.record_key
+        LEFT JOIN person_codes AS p ON s.person_key = p.person_key
         """
     ).pl()
 
 
 def clusters(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Records and sources per person key (coded as in :func:`spine`), grouped in DuckDB: the
-    spine is not coded a second time."""
+    """Records and sources per person key (a code in key order), grouped in DuckDB: the spine
+    is not coded a second time."""
     return con.sql(
         """
         SELECT
