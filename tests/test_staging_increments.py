@@ -1,5 +1,6 @@
 """Incremental staging: a build appends only the months after the last one, and equals a full
-rebuild whatever happened in between (a new month, an earlier as-of month, a re-delivery)."""
+rebuild whatever happened in between (a new month, an earlier as-of month, a re-delivery); the
+analyst snapshot patched from its previous copy equals the warehouse's staging tables."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.ingest.workers import load_months
+from pipelines.publish.snapshot import SnapshotRefresh, refresh_snapshot
 from pipelines.settings import DEV_PSEUDO_KEY
 from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
 
@@ -61,6 +63,21 @@ def assert_same_as_full_rebuild(warehouse: Path, as_of: str) -> None:
                 assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
 
 
+def refreshed_snapshot(warehouse: Path, snapshot: Path) -> SnapshotRefresh:
+    """Refresh ``snapshot`` from ``warehouse``; assert its staging tables equal the warehouse's."""
+    with duckdb.connect(str(warehouse)) as con:
+        refreshed = refresh_snapshot(con, snapshot, "test")
+        con.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
+        for model in STAGED:
+            built, copy = f"main_staging.{model}", f"snap.main_staging.{model}"
+            for a, b in ((built, copy), (copy, built)):
+                extra = con.execute(
+                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+                ).fetchone()[0]
+                assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
+    return refreshed
+
+
 @pytest.fixture
 def warehouse(ci_warehouse: Path, tmp_path: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
@@ -76,15 +93,21 @@ def test_staging_appends_months_and_rebuilds_when_history_changed(
         months = [month for (month,) in found.fetchall()]
     last, before, earlier = months[-1], months[-2], months[-3]
 
+    snapshot = tmp_path / "snapshot" / "snapshot.duckdb"
+
     # as of an earlier month than the table holds: rebuilt in full
     staging_run(warehouse, before)
     assert last_builds(warehouse) == dict.fromkeys(STAGED)
     assert_same_as_full_rebuild(warehouse, before)
+    first = refreshed_snapshot(warehouse, snapshot)
+    assert first.patched == () and first.kept == ()
 
-    # the next month: only its rows are read
+    # the next month: only its rows are read, and only they are patched into the snapshot
     staging_run(warehouse, last)
     assert last_builds(warehouse) == dict.fromkeys(STAGED, before)
     assert_same_as_full_rebuild(warehouse, last)
+    assert sorted(refreshed_snapshot(warehouse, snapshot).patched) == STAGED
+    assert sorted(refreshed_snapshot(warehouse, snapshot).kept) == STAGED  # no build since
 
     # a corrected earlier delivery of one table: that table is rebuilt, the others append
     landing = tmp_path / "landing"
@@ -102,3 +125,5 @@ def test_staging_appends_months_and_rebuilds_when_history_changed(
     staging_run(warehouse, last)
     assert last_builds(warehouse) == {**dict.fromkeys(STAGED, last), "stg_pnc_disposal": None}
     assert_same_as_full_rebuild(warehouse, last)
+    patched = refreshed_snapshot(warehouse, snapshot).patched
+    assert sorted(patched) == sorted(set(STAGED) - {"stg_pnc_disposal"})  # it was copied afresh

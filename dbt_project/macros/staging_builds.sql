@@ -23,7 +23,10 @@
         fingerprint varchar,
         started_at timestamp,
         finished boolean
-    )
+    );
+    {#- the staged id columns (comma-separated), for readers that patch copies of the table:
+        added to logs made before the column existed -#}
+    alter table ops.staging_builds add column if not exists id_columns varchar
 {%- endmacro %}
 
 {% macro staging_window_variable(bound) -%}
@@ -113,7 +116,8 @@
         {%- endif %}
         '{{ fingerprint }}',
         current_timestamp,
-        false;
+        false,
+        '{{ keys.values() | join(",") }}';
     {%- set build -%}
         from ops.staging_builds where model = '{{ this.identifier }}' and not finished
     {%- endset %}

@@ -228,11 +228,13 @@ def analyst_snapshot(
 ) -> dg.MaterializeResult:
     target = publication.snapshot_path()
     with warehouse.connect() as con:
-        copied = refresh_snapshot(con, target, release_month(context))
+        refreshed = refresh_snapshot(con, target, release_month(context))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
-            "tables": len(copied),
-            "rows": sum(copied.values()),
+            "tables": len(refreshed.rows),
+            "rows": sum(refreshed.rows.values()),
+            "staging_tables_patched": len(refreshed.patched),
+            "staging_tables_unchanged": len(refreshed.kept),
         }
     )
