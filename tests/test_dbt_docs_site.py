@@ -47,6 +47,9 @@ def test_site_index_links_the_dbt_docs_of_the_run(ci_warehouse: Path) -> None:
     manifest, catalog = embedded(page, "manifest"), embedded(page, "catalog")
     assert "model.outcomes.fct_indicators" in manifest["nodes"]
     assert "model.outcomes.fct_indicators" in catalog["nodes"]
+    # every model's compiled SQL, from the run's own build (docs generate --no-compile)
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    assert len(models) > 40 and all(n["compiled_code"] for n in models)
     # the page loads dbt's usage tracker only when this is true (dbt_project.yml flags)
     assert manifest["metadata"]["send_anonymous_usage_stats"] is False
 
