@@ -99,3 +99,52 @@ def test_outcomes_query_reads_the_snapshot_and_cannot_write_it(first_run, tmp_pa
     assert write.exit_code == 1 and "read-only" in write.output
     missing = runner.invoke(app, ["query", "--db", str(tmp_path / "none.duckdb"), "SELECT 1"])
     assert missing.exit_code == 1 and "no analyst snapshot at" in missing.output
+
+
+ANALYST = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("SELECT v FROM main_marts.fct").fetchall()[0][0], flush=True)
+time.sleep(60)
+"""
+
+
+def _value(path: Path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT v FROM main_marts.fct").fetchall()[0][0]
+
+
+def test_a_refresh_patches_the_replaced_snapshot_unless_an_analyst_has_it_open(tmp_path):
+    """The file a refresh replaces is kept as the spare the next refresh starts from; an analyst
+    still reading it (another process, holding DuckDB's lock) makes that refresh copy instead."""
+    from pipelines.publish.snapshot import refresh_snapshot, spare_path
+
+    target = tmp_path / "snap" / "snapshot.duckdb"
+    spare = spare_path(target)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("CREATE SCHEMA main_marts")
+        for v in (1, 2, 3):
+            start = spare.stat().st_ino if spare.exists() else None
+            con.execute(f"CREATE OR REPLACE TABLE main_marts.fct AS SELECT {v} AS v")
+            refresh_snapshot(con, target, f"2024-0{v}")
+            assert _value(target) == v
+            assert spare.exists() == (v > 1)
+            if start is not None:  # the spare was patched into this snapshot, not copied
+                assert target.stat().st_ino == start
+        assert _value(spare) == 2
+
+        analyst = subprocess.Popen(
+            [sys.executable, "-c", ANALYST, str(spare)], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert analyst.stdout.readline().strip() == "2"
+            in_use = spare.stat().st_ino
+            con.execute("CREATE OR REPLACE TABLE main_marts.fct AS SELECT 4 AS v")
+            refresh_snapshot(con, target, "2024-04")
+            assert analyst.poll() is None  # still reading its file
+            assert target.stat().st_ino != in_use  # which the refresh did not write
+        finally:
+            analyst.kill()
+            analyst.wait()
+        assert _value(target) == 4 and _value(spare) == 3
+    assert not [p for p in target.parent.iterdir() if ".tmp-" in p.name]

@@ -6,10 +6,13 @@ new connections see the new one. A killed refresh leaves only a hidden ``.<name>
 (never the snapshot itself half-written), removed by the next refresh. The ``identity``, ``raw``
 and ``linkage`` schemas are never copied.
 
-A refresh starts from a copy of the previous snapshot when there is one: incremental staging
-tables whose dbt builds since then only appended months (``ops.staging_builds``) are patched
-with those months' rows, unchanged ones are kept, and everything else is copied afresh. A table
-patched ``MAX_PATCHES`` times is copied afresh (deleted rows of patches still take space).
+A refresh starts from an earlier snapshot when there is one: incremental staging tables whose
+dbt builds since then only appended months (``ops.staging_builds``) are patched with those
+months' rows, unchanged ones are kept, and everything else is copied afresh. A table patched
+``MAX_PATCHES`` times is copied afresh (deleted rows of patches still take space). The file
+replaced by a refresh is kept as ``.<name>.spare`` and becomes the next refresh's starting point
+(renamed, not copied: 3.5 GB at national scale) unless an analyst still has it open, when the
+current snapshot is copied instead.
 """
 
 from __future__ import annotations
@@ -139,17 +142,42 @@ def _copied_builds(con: duckdb.DuckDBPyConnection) -> dict[str, Copied]:
     return {name: Copied(started, as_of, patches) for name, started, as_of, patches in rows}
 
 
-def _previous(target: Path, tmp: Path) -> bool:
-    """Copy the previous snapshot to ``tmp`` to patch; False when there is none to start from."""
-    if not target.exists():
-        return False
-    try:
-        shutil.copyfile(target, tmp)
-    except OSError as exc:
-        log.warning("previous analyst snapshot not copied (%s): copying every table", exc)
-        tmp.unlink(missing_ok=True)
-        return False
-    return True
+def spare_path(target: Path) -> Path:
+    """The snapshot file the last refresh replaced, kept for the next refresh to patch."""
+    return target.with_name(f".{target.name}.spare")
+
+
+def _attach_start(con: duckdb.DuckDBPyConnection, target: Path, tmp: Path) -> bool:
+    """Attach ``tmp`` as ``snap``, starting from the spare, else a copy of ``target``, else an
+    empty file; True when it holds an earlier snapshot."""
+    spare = spare_path(target)
+    if spare.exists():
+        os.replace(spare, tmp)
+        try:
+            con.execute(f"ATTACH '{tmp.as_posix()}' AS snap")
+            return True
+        except duckdb.Error as exc:  # an analyst still has that snapshot open (its lock)
+            log.info("spare analyst snapshot in use (%s): copying the current one", exc)
+            tmp.unlink(missing_ok=True)
+    reuse = False
+    if target.exists():
+        try:
+            shutil.copyfile(target, tmp)
+            reuse = True
+        except OSError as exc:
+            log.warning("previous analyst snapshot not copied (%s): copying every table", exc)
+            tmp.unlink(missing_ok=True)
+    con.execute(f"ATTACH '{tmp.as_posix()}' AS snap")
+    return reuse
+
+
+def _install(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` over ``target``, keeping the replaced file as the spare."""
+    spare = spare_path(target)
+    spare.unlink(missing_ok=True)
+    if target.exists():
+        os.link(target, spare)
+    os.replace(tmp, target)
 
 
 def refresh_snapshot(
@@ -166,8 +194,7 @@ def refresh_snapshot(
     copied: dict[str, int] = {}
     kept: list[str] = []
     patched: list[str] = []
-    reuse = _previous(target, tmp)
-    con.execute(f"ATTACH '{tmp.as_posix()}' AS snap")
+    reuse = _attach_start(con, target, tmp)
     try:
         previous = _copied_builds(con) if reuse else {}
         patches: dict[str, int] = {}
@@ -216,7 +243,7 @@ def refresh_snapshot(
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
         raise
-    os.replace(tmp, target)
+    _install(tmp, target)
     log.info(
         "analyst snapshot %s refreshed: %d tables (%d staging tables patched, %d unchanged)",
         target,
