@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.contracts.deliveries import CONTRACTS
 from pipelines.ingest.workers import load_months
-from pipelines.publish.snapshot import SnapshotRefresh, refresh_snapshot
+from pipelines.publish.snapshot import SnapshotRefresh, refresh_snapshot, spare_path
 from pipelines.settings import DEV_PSEUDO_KEY
 from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
 
@@ -107,7 +107,11 @@ def test_staging_appends_months_and_rebuilds_when_history_changed(
     assert last_builds(warehouse) == dict.fromkeys(STAGED, before)
     assert_same_as_full_rebuild(warehouse, last)
     assert sorted(refreshed_snapshot(warehouse, snapshot).patched) == STAGED
-    assert sorted(refreshed_snapshot(warehouse, snapshot).kept) == STAGED  # no build since
+    # no build since: the spare (the first snapshot) is patched with the same months...
+    assert sorted(refreshed_snapshot(warehouse, snapshot).patched) == STAGED
+    # ... and a copy of the current snapshot is kept as it is
+    spare_path(snapshot).unlink()
+    assert sorted(refreshed_snapshot(warehouse, snapshot).kept) == STAGED
 
     # a corrected earlier delivery of one table: that table is rebuilt, the others append
     landing = tmp_path / "landing"
