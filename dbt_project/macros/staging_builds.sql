@@ -104,7 +104,10 @@
     {%- set has_manifest = adapter.get_relation(this.database, 'ops', 'manifest') is not none -%}
     {%- set since = staging_since(table_name, fingerprint) if has_manifest else none -%}
     delete from ops.staging_builds where model = '{{ this.identifier }}' and not finished;
-    insert into ops.staging_builds
+    insert into ops.staging_builds (
+        model, since_month, as_of_month, manifest_loaded_at, fingerprint, started_at, finished,
+        id_columns
+    )
     select
         '{{ this.identifier }}',
         {{ "null" if since is none else "'" ~ since ~ "'" }},
