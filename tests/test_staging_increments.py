@@ -44,6 +44,15 @@ def last_builds(warehouse: Path) -> dict[str, str | None]:
     return {model: since for model, since, _ in rows}
 
 
+def assert_same_rows(con: duckdb.DuckDBPyConnection, model: str, one: str, other: str) -> None:
+    """``one`` and ``other`` hold the same rows (``EXCEPT ALL`` empty both ways)."""
+    for a, b in ((one, other), (other, one)):
+        extra = con.execute(
+            f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
+        ).fetchone()[0]
+        assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
+
+
 def assert_same_as_full_rebuild(warehouse: Path, as_of: str) -> None:
     """Every staging table equals a ``--full-refresh`` of a copy, row for row."""
     reference = warehouse.parent / "reference" / warehouse.name
@@ -56,11 +65,7 @@ def assert_same_as_full_rebuild(warehouse: Path, as_of: str) -> None:
         for model in STAGED:
             built, full = f"built.main_staging.{model}", f"full_build.main_staging.{model}"
             assert con.execute(f"SELECT count(*) FROM {built}").fetchone()[0] > 0, model
-            for a, b in ((built, full), (full, built)):
-                extra = con.execute(
-                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
-                ).fetchone()[0]
-                assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
+            assert_same_rows(con, model, built, full)
 
 
 def refreshed_snapshot(warehouse: Path, snapshot: Path) -> SnapshotRefresh:
@@ -69,12 +74,7 @@ def refreshed_snapshot(warehouse: Path, snapshot: Path) -> SnapshotRefresh:
         refreshed = refresh_snapshot(con, snapshot, "test")
         con.execute(f"ATTACH '{snapshot}' AS snap (READ_ONLY)")
         for model in STAGED:
-            built, copy = f"main_staging.{model}", f"snap.main_staging.{model}"
-            for a, b in ((built, copy), (copy, built)):
-                extra = con.execute(
-                    f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
-                ).fetchone()[0]
-                assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
+            assert_same_rows(con, model, f"main_staging.{model}", f"snap.main_staging.{model}")
     return refreshed
 
 

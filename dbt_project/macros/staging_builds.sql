@@ -124,9 +124,7 @@
     {%- set build -%}
         from ops.staging_builds where model = '{{ this.identifier }}' and not finished
     {%- endset %}
-    set variable {{ staging_window_variable("since") }} = (
-        select coalesce(min(since_month), '') {{ build }}
-    );
+    set variable {{ staging_window_variable("since") }} = (select min(since_month) {{ build }});
     set variable {{ staging_window_variable("as_of") }} = (select min(as_of_month) {{ build }});
     {%- if is_incremental() and since is none %}
     delete from {{ this }};

@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
@@ -48,6 +49,15 @@ class StagingBuild:
 
 
 @dataclass(frozen=True)
+class Copied:
+    """The staging build a table of the previous snapshot reflects, and its patches so far."""
+
+    started_at: datetime
+    as_of_month: str
+    patches: int
+
+
+@dataclass(frozen=True)
 class SnapshotRefresh:
     """Rows per ``schema.table`` of a refreshed snapshot, and the staging tables patched or
     kept from the previous one (all others were copied afresh)."""
@@ -66,9 +76,8 @@ def _relations(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> li
     return [r[0] for r in found]
 
 
-def _staging_builds(con: duckdb.DuckDBPyConnection) -> dict[str, list[StagingBuild]]:
+def _staging_builds(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[StagingBuild]]:
     """Finished staging builds of each model, oldest first (none without ``ops.staging_builds``)."""
-    database = con.execute("SELECT current_database()").fetchall()[0][0]
     if "staging_builds" not in _relations(con, database, "ops"):
         return {}
     columns = {r[0] for r in con.execute("DESCRIBE ops.staging_builds").fetchall()}
@@ -84,16 +93,9 @@ def _staging_builds(con: duckdb.DuckDBPyConnection) -> dict[str, list[StagingBui
     return builds
 
 
-@dataclass(frozen=True)
-class Copied:
-    """The staging build a table of the previous snapshot reflects, and its patches so far."""
-
-    started_at: datetime
-    as_of_month: str
-    patches: int
-
-
-def _since_copy(builds: list[StagingBuild], copied: Copied | None) -> str | None:
+def _since_copy(
+    builds: list[StagingBuild], copied: Copied | None
+) -> Literal["same", "months"] | None:
     """How the warehouse's table differs from the copy of build ``copied``.
 
     ``"same"``: no build since; ``"months"``: only appended months since (each build after the
@@ -190,7 +192,7 @@ def refresh_snapshot(
         leftover.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     database = con.execute("SELECT current_database()").fetchall()[0][0]
-    builds = _staging_builds(con)
+    builds = _staging_builds(con, database)
     copied: dict[str, int] = {}
     kept: list[str] = []
     patched: list[str] = []

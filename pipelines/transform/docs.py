@@ -34,8 +34,8 @@ def build_target(run_id: str) -> Path | None:
     """The target folder of this run's ``dbt build``, if it ran in this run: dagster-dbt names
     it ``<step>-<first 7 characters of the run id>-<random>`` (under the project's target)."""
     pattern = f"{outcome_model.op.name}-{run_id[:7]}-*/{BUILD_ARTIFACTS[0]}"
-    found = sorted((dbt_project().project_dir / "target").glob(pattern))
-    return found[-1].parent if len(found) == 1 else None
+    found = list((dbt_project().project_dir / "target").glob(pattern))
+    return found[0].parent if len(found) == 1 else None
 
 
 def reuse_build(run_id: str, target: Path) -> bool:
