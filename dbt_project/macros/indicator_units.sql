@@ -162,3 +162,49 @@
         cells.indicator_id, windows.period_type, windows.period, windows.start_index, windows.end_index
         {%- for attribute in attributes.split(', ') %}, cells.{{ attribute }}{% endfor %}
 {%- endmacro %}
+
+{#- Rows of `spans` (one per person and span: span_start <= x < span_end, x a period's last
+    month index, and the `keys` columns, period_type among them) counted into every period of
+    their type ending in their span (int_periods), one row per period and keys (`units`): +1 at
+    each span's start, -1 at its end, summed in order of x within the keys. -#}
+{% macro spans_in_periods(spans, keys) -%}
+    select
+        periods.period_type,
+        periods.period,
+        periods.start_index,
+        periods.end_index,
+        cast(null as varchar) as prison_code,
+        counts.* exclude (period_type, x, delta, next_x, units),
+        cast(counts.units as bigint) as units
+    from (
+        select
+            *,
+            sum(delta) over (partition by {{ keys }} order by x) as units,
+            lead(x) over (partition by {{ keys }} order by x) as next_x
+        from (
+            select
+                {{ keys }},
+                x,
+                sum(delta) as delta
+            from (
+                select
+                    {{ keys }},
+                    span_start as x,
+                    1 as delta
+                from {{ spans }}
+                union all
+                select
+                    {{ keys }},
+                    span_end as x,
+                    -1 as delta
+                from {{ spans }}
+            ) as deltas
+            group by all
+        ) as changes
+    ) as counts
+    inner join {{ ref('int_periods') }} as periods
+        on counts.period_type = periods.period_type
+            and periods.end_index >= counts.x
+            and periods.end_index < counts.next_x
+    where counts.units > 0
+{%- endmacro %}

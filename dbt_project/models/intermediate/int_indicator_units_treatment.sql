@@ -1,86 +1,114 @@
 {{ config(materialized='view') }}
-{%- set retained_12_weeks = dbt.datediff('journey_start', 'period_after', 'day') ~ ' >= '
-    ~ var('effective_treatment_days') %}
 
 -- Indicator units from NDTMS community treatment journeys and people (sub-outcomes 7, 9, 11, 12):
 -- one unit per person per period, so every period is placed here (no roll-up from months).
-with periods as (
-    select
-        *,
-        {{ month_start('start_index') }} as period_start,
-        {{ month_start('end_index + 1') }} as period_after
-    from {{ ref('int_periods') }}
-),
-
--- Community journeys numbered by start (then the person's journey number): of a person's journeys
--- active in a period, the latest is the one with the highest number. Periods are matched on month
--- indexes (a journey is active in months start_month..end_month) and every wide row below is keyed
--- by small integers: tens of millions of person-period rows are grouped and joined here. A
--- person's number is arbitrary (it only groups their rows), so it comes from an unsorted numbering
--- of the distinct keys, far cheaper than ranking the 64-character keys.
-journey_people as (
+--
+-- Periods are identified by their last month x (a month index): a calendar month is x itself, a
+-- rolling 12-month period x - 11..x. A journey or episode open in months a..b is then open in the
+-- periods ending in a..b + 11 (rolling) or a..b (months), and a person's state in a period (their
+-- latest journey or episode open in it, and its flags) changes only where one of theirs starts or
+-- stops being open, ends, or is retained 84 days: each person's period ends are cut into spans at
+-- those points, the state is taken once per span, and spans are counted into periods by running
+-- sums of +1 at each span's start and -1 at its end (macro spans_in_periods). The counts are those
+-- of placing every person in every period, without the tens of millions of person-period rows.
+-- Person numbers are arbitrary (they only group a person's rows): an unsorted numbering of the
+-- distinct keys, far cheaper than ranking the 64-character keys.
+with journey_people as (
     select
         person_key,
         row_number() over () as person_number
     from (select distinct person_key from {{ ref('int_treatment_journeys') }}) as people
 ),
 
+-- Community journeys numbered by start (then the person's journey number): of a person's journeys
+-- open in a period, the latest is the one with the highest number. retained_from: the first
+-- period end whose next month starts 84 or more days after triage (an open journey counts as
+-- retained 12 weeks from that period on).
 numbered_journeys as (
     select
-        j.*,
-        people.person_number,
-        row_number() over (order by j.journey_start, j.journey_seq) as journey_order,
-        {{ month_index('j.journey_start') }} as start_month,
-        coalesce({{ month_index('j.journey_end') }}, {{ open_month_index() }}) as end_month
-    from {{ ref('int_treatment_journeys') }} as j
-    inner join journey_people as people on j.person_key = people.person_key
+        *,
+        {{ month_index('retained_on') }}
+        - case when extract(day from retained_on) = 1 then 1 else 0 end as retained_from
+    from (
+        select
+            j.*,
+            people.person_number,
+            row_number() over (order by j.journey_start, j.journey_seq) as journey_order,
+            {{ month_index('j.journey_start') }} as start_month,
+            coalesce({{ month_index('j.journey_end') }}, {{ open_month_index() }}) as end_month,
+            cast({{ dbt.dateadd('day', var('effective_treatment_days'), 'j.journey_start') }} as date)
+                as retained_on
+        from {{ ref('int_treatment_journeys') }} as j
+        inner join journey_people as people on j.person_key = people.person_key
+    ) as journeys
 ),
 
--- Latest community journey of each person active in each rolling 12-month period.
+-- Where a person's state in rolling periods can change: a journey starts, ends (no longer in
+-- treatment), is retained, or stops being open in the rolling period (12 months after its end).
+journey_spans as (
+    select
+        person_number,
+        cut as span_start,
+        lead(cut) over (partition by person_number order by cut) as span_end
+    from (
+        select distinct
+            person_number,
+            cut
+        from (
+            select
+                person_number,
+                start_month as cut
+            from numbered_journeys
+            union all
+            select
+                person_number,
+                end_month + 12 as cut
+            from numbered_journeys
+            union all
+            select
+                person_number,
+                end_month as cut
+            from numbered_journeys
+            where journey_end is not null
+            union all
+            select
+                person_number,
+                retained_from as cut
+            from numbered_journeys
+        ) as cuts
+        where cut is not null
+    ) as distinct_cuts
+),
+
 latest_journeys as (
     select
-        periods.start_index,
-        periods.end_index,
+        spans.span_start,
+        spans.span_end,
         max(j.journey_order) as latest_journey_order
-    from numbered_journeys as j
-    inner join periods
-        on periods.period_type = 'rolling_12m'
-            and j.start_month <= periods.end_index
-            and j.end_month >= periods.start_index
-    group by periods.start_index, periods.end_index, j.person_number
+    from journey_spans as spans
+    inner join numbered_journeys as j
+        on spans.person_number = j.person_number
+            and spans.span_start >= j.start_month
+            and spans.span_start < j.end_month + 12
+    group by spans.person_number, spans.span_start, spans.span_end
 ),
 
 journeys as (
     select
-        periods.period_type,
-        periods.period,
-        periods.start_index,
-        periods.end_index,
-        periods.period_after,
+        latest.span_start,
+        latest.span_end,
         j.*,
-        j.journey_end is null or j.journey_end >= periods.period_after as still_in_treatment,
-        j.journey_end is not null
-        and j.journey_end >= periods.period_start
-        and j.journey_end < periods.period_after as ended_in_period
+        j.journey_end is null or latest.span_start < j.end_month as still_in_treatment,
+        j.journey_end is not null and latest.span_start >= j.end_month as ended_in_period
     from latest_journeys as latest
     inner join numbered_journeys as j
         on latest.latest_journey_order = j.journey_order
-    inner join periods
-        on periods.period_type = 'rolling_12m'
-            and latest.start_index = periods.start_index
-            and latest.end_index = periods.end_index
     where {{ is_adult('j.age_at_start') }}
 ),
 
--- Journeys with the same period, breakdown attributes and outcome flags, counted once (every
--- indicator below then reads one row per group instead of one per person).
-journey_groups as (
+journey_spans_by_group as (
     select
-        period_type,
-        period,
-        start_index,
-        end_index,
-        cast(null as varchar) as prison_code,
+        'rolling_12m' as period_type,
         la_code,
         region_code,
         sex,
@@ -94,14 +122,22 @@ journey_groups as (
         -- care-planned way
         case
             when still_in_treatment
-                then {{ retained_12_weeks if rule_on('ni40_retention') else 'true' }}
+                then {{ 'span_start >= retained_from' if rule_on('ni40_retention') else 'true' }}
             else {{ dbt.datediff('journey_start', 'journey_end', 'day') }} >= {{ var('effective_treatment_days') }}
                 or end_reason in ('80', '81', '82', '83')
         end as is_effective,
         ended_in_period and completed_successfully and not represented_within_window as is_completed,
-        count(*) as units
+        span_start,
+        span_end
     from journeys
-    group by all
+),
+
+-- Journeys with the same period, breakdown attributes and outcome flags, counted once (every
+-- indicator below then reads one row per group instead of one per person).
+journey_groups as (
+    {{ spans_in_periods('journey_spans_by_group', 'period_type, la_code, region_code, sex,
+        ethnic_group, age_band, is_opiate, is_non_opiate, is_opiate_or_crack, is_effective,
+        is_completed') }}
 ),
 
 -- Community episodes numbered in triage order (then episode id), with their person and their
@@ -168,125 +204,158 @@ community_episodes as (
             and ep.age_band is not distinct from profiles.age_band
 ),
 
--- Episodes open at some time in each month or rolling period (as in the treatment journeys, by
--- month index), and peer and family support interventions of community episodes by the period
--- they fell in: one narrow row per person, period and source, aggregated together below.
-person_period_rows as (
+-- How far past its last month a month or event reaches in each period type's period ends.
+period_reach as (
     select
-        periods.start_index,
-        periods.end_index,
+        'month' as period_type,
+        0 as reach
+    union all
+    select
+        'rolling_12m' as period_type,
+        11 as reach
+),
+
+modalities as (
+    select
+        person_key,
+        modality,
+        {{ month_index('start_date') }} as start_month,
+        {{ month_index('referral_date') }} as referral_month
+    from {{ ref('int_treatment_modalities') }}
+    where setting = 'COMMUNITY'
+        and modality in ('RECOV', 'MUTAID', 'FAMSUP')
+),
+
+-- Community peer and family support interventions, one row per event that flags a period.
+support_events as (
+    select
+        person_key,
+        start_month as event_month,
+        'peer' as support_kind
+    from modalities
+    where modality in ('RECOV', 'MUTAID')
+    union all
+    select
+        person_key,
+        referral_month as event_month,
+        'family_referral' as support_kind
+    from modalities
+    where modality = 'FAMSUP'
+    union all
+    select
+        person_key,
+        start_month as event_month,
+        'family_start' as support_kind
+    from modalities
+    where modality = 'FAMSUP'
+),
+
+-- The period ends (open_from <= x < open_until) in which an episode is open, or a support event
+-- falls, per person and period type.
+person_reach as (
+    select
         ep.person_number,
+        reach.period_type,
+        ep.triage_month as open_from,
+        ep.discharge_month + reach.reach + 1 as open_until,
         ep.episode_order,
         coalesce(ep.lives_with_children, false) as lives_with_children,
         coalesce(ep.has_parental_responsibility, false) as has_parental_responsibility,
-        0 as had_peer_support,
-        0 as referred_family_support,
-        0 as started_family_support
+        false as had_peer_support,
+        false as referred_family_support,
+        false as started_family_support
     from community_episodes as ep
-    inner join periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and ep.triage_month <= periods.end_index
-            and ep.discharge_month >= periods.start_index
+    cross join period_reach as reach
+    where ep.triage_month is not null
     union all
     select
-        periods.start_index,
-        periods.end_index,
         people.person_number,
+        reach.period_type,
+        events.event_month as open_from,
+        events.event_month + reach.reach + 1 as open_until,
         null as episode_order,
         false as lives_with_children,
         false as has_parental_responsibility,
-        case when m.modality in ('RECOV', 'MUTAID') and m.start_month between periods.start_index
-                and periods.end_index then 1
-            else 0
-        end as had_peer_support,
-        case when m.modality = 'FAMSUP' and m.referral_month between periods.start_index
-                and periods.end_index then 1
-            else 0
-        end as referred_family_support,
-        case when m.modality = 'FAMSUP' and m.start_month between periods.start_index
-                and periods.end_index then 1
-            else 0
-        end as started_family_support
+        events.support_kind = 'peer' as had_peer_support,
+        events.support_kind = 'family_referral' as referred_family_support,
+        events.support_kind = 'family_start' as started_family_support
+    from support_events as events
+    inner join community_people as people on events.person_key = people.person_key
+    cross join period_reach as reach
+    where events.event_month is not null
+),
+
+person_spans as (
+    select
+        person_number,
+        period_type,
+        cut as span_start,
+        lead(cut) over (partition by person_number, period_type order by cut) as span_end
     from (
         select
-            person_key,
-            modality,
-            {{ month_index('start_date') }} as start_month,
-            {{ month_index('referral_date') }} as referral_month
-        from {{ ref('int_treatment_modalities') }}
-        where setting = 'COMMUNITY'
-            and modality in ('RECOV', 'MUTAID', 'FAMSUP')
-    ) as m
-    inner join community_people as people on m.person_key = people.person_key
-    inner join periods
-        on
-            periods.period_type in ('month', 'rolling_12m')
-            and (
-                m.start_month between periods.start_index and periods.end_index
-                or m.referral_month between periods.start_index and periods.end_index
-            )
+            person_number,
+            period_type,
+            open_from as cut
+        from person_reach
+        union
+        select
+            person_number,
+            period_type,
+            open_until as cut
+        from person_reach
+    ) as cuts
 ),
 
--- Each person with an episode open in a period: their latest episode, whether any of their open
+-- Each person with an episode open in a span: their latest episode, whether any of their open
 -- episodes recorded children living with them or parental responsibility, and their support.
-people_in_period as (
+people_in_spans as (
     select
-        start_index,
-        end_index,
-        max(episode_order) as latest_episode_order,
-        bool_or(lives_with_children) as lives_with_children,
-        bool_or(has_parental_responsibility) as has_parental_responsibility,
-        max(had_peer_support) = 1 as had_peer_support,
-        max(referred_family_support) = 1 as referred_family_support,
-        max(started_family_support) = 1 as started_family_support
-    from person_period_rows
-    group by start_index, end_index, person_number
-    having max(episode_order) is not null
+        spans.period_type,
+        spans.span_start,
+        spans.span_end,
+        max(r.episode_order) as latest_episode_order,
+        bool_or(r.lives_with_children) as lives_with_children,
+        bool_or(r.has_parental_responsibility) as has_parental_responsibility,
+        bool_or(r.had_peer_support) as had_peer_support,
+        bool_or(r.referred_family_support) as referred_family_support,
+        bool_or(r.started_family_support) as started_family_support
+    from person_spans as spans
+    inner join person_reach as r
+        on spans.person_number = r.person_number
+            and spans.period_type = r.period_type
+            and spans.span_start >= r.open_from
+            and spans.span_start < r.open_until
+    group by spans.person_number, spans.period_type, spans.span_start, spans.span_end
+    having max(r.episode_order) is not null
 ),
 
--- People with the same period, attributes profile and flags, counted once.
-profile_groups as (
+people_spans_by_group as (
     select
-        p.start_index,
-        p.end_index,
-        latest.profile_number,
-        p.had_peer_support,
-        p.referred_family_support,
-        p.started_family_support,
-        p.lives_with_children,
-        p.has_parental_responsibility,
-        count(*) as units
-    from people_in_period as p
-    inner join community_episodes as latest
-        on p.latest_episode_order = latest.episode_order
-    where {{ is_adult('latest.age_at_triage') }}
-    group by all
-),
-
-people_groups as (
-    select
-        periods.period_type,
-        periods.period,
-        g.start_index,
-        g.end_index,
-        cast(null as varchar) as prison_code,
+        p.period_type,
         profiles.la_code,
         profiles.region_code,
         profiles.sex,
         profiles.ethnic_group,
         profiles.age_band,
-        g.had_peer_support,
-        g.referred_family_support,
-        g.started_family_support,
-        g.lives_with_children,
-        g.has_parental_responsibility,
-        g.units
-    from profile_groups as g
-    inner join profiles on g.profile_number = profiles.profile_number
-    inner join periods
-        on periods.period_type in ('month', 'rolling_12m')
-            and g.start_index = periods.start_index
-            and g.end_index = periods.end_index
+        p.had_peer_support,
+        p.referred_family_support,
+        p.started_family_support,
+        p.lives_with_children,
+        p.has_parental_responsibility,
+        p.span_start,
+        p.span_end
+    from people_in_spans as p
+    inner join community_episodes as latest
+        on p.latest_episode_order = latest.episode_order
+    inner join profiles on latest.profile_number = profiles.profile_number
+    where {{ is_adult('latest.age_at_triage') }}
+),
+
+-- People with the same period, attributes and flags, counted once.
+people_groups as (
+    {{ spans_in_periods('people_spans_by_group', 'period_type, la_code, region_code, sex,
+        ethnic_group, age_band, had_peer_support, referred_family_support, started_family_support,
+        lives_with_children, has_parental_responsibility') }}
 )
 
 {%- set grouped = {'units': 'units', 'age_band_column': 'age_band'} %}
