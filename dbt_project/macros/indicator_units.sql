@@ -174,33 +174,22 @@
         periods.start_index,
         periods.end_index,
         cast(null as varchar) as prison_code,
-        counts.* exclude (period_type, x, delta, next_x, units),
+        counts.* exclude (period_type, x, next_x, units),
         cast(counts.units as bigint) as units
     from (
         select
-            *,
-            sum(delta) over (partition by {{ keys }} order by x) as units,
+            {{ keys }},
+            x,
+            sum(sum(delta)) over (partition by {{ keys }} order by x) as units,
             lead(x) over (partition by {{ keys }} order by x) as next_x
         from (
             select
                 {{ keys }},
-                x,
-                sum(delta) as delta
-            from (
-                select
-                    {{ keys }},
-                    span_start as x,
-                    1 as delta
-                from {{ spans }}
-                union all
-                select
-                    {{ keys }},
-                    span_end as x,
-                    -1 as delta
-                from {{ spans }}
-            ) as deltas
-            group by all
-        ) as changes
+                unnest([span_start, span_end]) as x,
+                unnest([1, -1]) as delta
+            from {{ spans }}
+        ) as deltas
+        group by {{ keys }}, x
     ) as counts
     inner join {{ ref('int_periods') }} as periods
         on counts.period_type = periods.period_type

@@ -51,33 +51,28 @@ journey_spans as (
         cut as span_start,
         lead(cut) over (partition by person_number order by cut) as span_end
     from (
-        select distinct
+        select
             person_number,
-            cut
-        from (
-            select
-                person_number,
-                start_month as cut
-            from numbered_journeys
-            union all
-            select
-                person_number,
-                end_month + 12 as cut
-            from numbered_journeys
-            union all
-            select
-                person_number,
-                end_month as cut
-            from numbered_journeys
-            where journey_end is not null
-            union all
-            select
-                person_number,
-                retained_from as cut
-            from numbered_journeys
-        ) as cuts
-        where cut is not null
-    ) as distinct_cuts
+            start_month as cut
+        from numbered_journeys
+        union
+        select
+            person_number,
+            end_month + 12 as cut
+        from numbered_journeys
+        union
+        select
+            person_number,
+            end_month as cut
+        from numbered_journeys
+        where journey_end is not null
+        union
+        select
+            person_number,
+            retained_from as cut
+        from numbered_journeys
+    ) as cuts
+    where cut is not null
 ),
 
 latest_journeys as (
@@ -98,8 +93,9 @@ journeys as (
         latest.span_start,
         latest.span_end,
         j.*,
-        j.journey_end is null or latest.span_start < j.end_month as still_in_treatment,
-        j.journey_end is not null and latest.span_start >= j.end_month as ended_in_period
+        -- a journey is latest only in periods ending up to 11 months after its end, so one no
+        -- longer in treatment ended in the period
+        j.journey_end is null or latest.span_start < j.end_month as still_in_treatment
     from latest_journeys as latest
     inner join numbered_journeys as j
         on latest.latest_journey_order = j.journey_order
@@ -126,7 +122,7 @@ journey_spans_by_group as (
             else {{ dbt.datediff('journey_start', 'journey_end', 'day') }} >= {{ var('effective_treatment_days') }}
                 or end_reason in ('80', '81', '82', '83')
         end as is_effective,
-        ended_in_period and completed_successfully and not represented_within_window as is_completed,
+        not still_in_treatment and completed_successfully and not represented_within_window as is_completed,
         span_start,
         span_end
     from journeys
