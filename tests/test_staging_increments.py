@@ -17,6 +17,7 @@ from pipelines.ingest.workers import load_months
 from pipelines.publish.snapshot import SnapshotRefresh, refresh_snapshot, spare_path
 from pipelines.settings import DEV_PSEUDO_KEY
 from pipelines.transform.project import DBT_EXECUTABLE, PROJECT_DIR
+from tests.support.table_compare import assert_same_rows, beside_full_rebuild
 
 STAGED = sorted(f"stg_{t}" for t in CONTRACTS)
 
@@ -44,24 +45,11 @@ def last_builds(warehouse: Path) -> dict[str, str | None]:
     return {model: since for model, since, _ in rows}
 
 
-def assert_same_rows(con: duckdb.DuckDBPyConnection, model: str, one: str, other: str) -> None:
-    """``one`` and ``other`` hold the same rows (``EXCEPT ALL`` empty both ways)."""
-    for a, b in ((one, other), (other, one)):
-        extra = con.execute(
-            f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})"
-        ).fetchone()[0]
-        assert extra == 0, f"{model}: {extra} rows of {a} not in {b}"
-
-
 def assert_same_as_full_rebuild(warehouse: Path, as_of: str) -> None:
     """Every staging table equals a ``--full-refresh`` of a copy, row for row."""
-    reference = warehouse.parent / "reference" / warehouse.name
-    reference.parent.mkdir(exist_ok=True)
-    shutil.copy(warehouse, reference)
-    staging_run(reference, as_of, "--full-refresh")
-    with duckdb.connect() as con:
-        con.execute(f"ATTACH '{warehouse}' AS built (READ_ONLY)")
-        con.execute(f"ATTACH '{reference}' AS full_build (READ_ONLY)")
+    with beside_full_rebuild(
+        warehouse, lambda reference: staging_run(reference, as_of, "--full-refresh")
+    ) as con:
         for model in STAGED:
             built, full = f"built.main_staging.{model}", f"full_build.main_staging.{model}"
             assert con.execute(f"SELECT count(*) FROM {built}").fetchone()[0] > 0, model

@@ -1,5 +1,6 @@
 -- OASys needs over time: every assessment in person order, with the person's previous and
 -- first assessment's needs, so changes between assessments can be measured.
+{{ config(**person_config()) }}
 with assessments as (
     select
         a.*,
@@ -8,6 +9,7 @@ with assessments as (
     left join {{ ref('stg_linkage_spine') }} as spine
         on spine.record_source = 'oasys'
             and a.record_key = spine.record_key
+    where {{ changed_people_only('coalesce(spine.person_key, a.record_key)') }}
 ),
 
 ordered as (

@@ -3,6 +3,7 @@
 -- (MoJ proven re-offending: convictions, cautions, reprimands and final warnings; var
 -- qualifying_disposal_types) count: penalty notices and acquittals on the PNC do not. Breach
 -- offences are flagged: they count as sanctions (OGRS3) but not as re-offences.
+{{ config(**person_config()) }}
 select
     d.disposal_id,
     coalesce(spine.person_key, d.record_key) as person_key,
@@ -24,5 +25,6 @@ left join {{ ref('stg_linkage_spine') }} as spine
 left join {{ ref('offence_classification') }} as oc
     on d.ho_class = oc.ho_class
 where
-    {{ "d.disposal_type in ('" ~ (var('qualifying_disposal_types') | join("', '")) ~ "')"
+    {{ changed_people_only('coalesce(spine.person_key, d.record_key)') }}
+    and {{ "d.disposal_type in ('" ~ (var('qualifying_disposal_types') | join("', '")) ~ "')"
         if rule_on('qualifying_disposals') else 'true' }}

@@ -2,6 +2,7 @@
 -- sanction occasions (distinct disposal dates), age at first sanction, the index offence
 -- (latest custodial disposal, else latest disposal; most serious on the day), age at release and
 -- age at the index conviction (the age OGRS3 scores: its age-sex term and the Copas rate).
+{{ config(**person_config()) }}
 with releases as (
     select
         rel.release_id,
@@ -14,7 +15,7 @@ with releases as (
     from {{ ref('int_releases') }} as rel
     left join {{ ref('int_person') }} as person
         on rel.person_key = person.person_key
-    where rel.is_release_to_community
+    where rel.is_release_to_community and {{ changed_people_only('rel.person_key') }}
 ),
 
 history as (

@@ -1,5 +1,6 @@
 -- One row per person: sex, ethnic group and birth year/month chosen across the person's records
 -- (first by source priority PNC > OASys > DIR > NDTMS, then the latest delivery).
+{{ config(**person_config()) }}
 with ranked as (
     select
         person_key,
@@ -26,6 +27,7 @@ with ranked as (
                 delivery_month desc, record_key asc
         ) as birth_rank
     from {{ ref('int_person_records') }}
+    where {{ changed_people_only('person_key') }}
 )
 
 select

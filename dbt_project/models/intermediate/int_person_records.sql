@@ -1,5 +1,6 @@
 -- Every identity-bearing record with its person (via linkage.spine) and the person attributes
 -- it states. A record missing from the spine stands alone (its record_key as person_key).
+{{ config(**person_config()) }}
 with records as (
     select
         'pnc' as record_source,
@@ -93,3 +94,4 @@ left join {{ ref('stg_linkage_spine') }} as spine
 left join {{ ref('ethnic_groups') }} as eth
     on records.ethnicity_scheme = eth.source
         and records.ethnicity_code = eth.code
+where {{ changed_people_only('coalesce(spine.person_key, records.record_key)') }}

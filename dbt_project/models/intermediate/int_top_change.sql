@@ -1,7 +1,14 @@
 -- TOP change between stages: each episode's first TOP at start (S) paired with its first review
 -- (R) on or after it.
+{{ config(**person_config()) }}
 with tops as (
     select * from {{ ref('stg_ndtms_top') }}
+    {%- if person_patching() %}
+    where episode_id in (
+        select ep.episode_id from {{ ref('int_treatment_episodes') }} as ep
+        where {{ changed_people_only('ep.person_key') }}
+    )
+    {%- endif %}
 ),
 
 starts as (
@@ -27,6 +34,8 @@ reviews as (
 select
     ep.episode_id,
     ep.person_key,
+    s.top_id as start_top_id,
+    r.top_id as review_top_id,
     ep.setting,
     ep.la_code,
     ep.region_code,

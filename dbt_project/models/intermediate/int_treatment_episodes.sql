@@ -1,6 +1,7 @@
 -- NDTMS treatment episodes in custody (SECURE) and the community, with the person, the client's
 -- local authority and family circumstances, and the drug group (NDTMS hierarchy: any opiate ->
 -- opiate; otherwise non-opiate).
+{{ config(**person_config()) }}
 with episodes as (
     select
         ep.*,
@@ -9,6 +10,7 @@ with episodes as (
     left join {{ ref('stg_linkage_spine') }} as spine
         on spine.record_source = 'ndtms'
             and ep.record_key = spine.record_key
+    where {{ changed_people_only('coalesce(spine.person_key, ep.record_key)') }}
 )
 
 select

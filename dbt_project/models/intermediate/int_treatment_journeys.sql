@@ -2,6 +2,7 @@
 -- discharge and the next triage is {{ var('journey_gap_days') }} days or less, both dates counted.
 -- Each journey carries its end state and whether the person re-presented within
 -- {{ var('representation_months') }} months of a successful completion.
+{{ config(**person_config()) }}
 with episodes as (
     select
         *,
@@ -11,7 +12,7 @@ with episodes as (
             rows between unbounded preceding and 1 preceding
         ) as previous_end
     from {{ ref('int_treatment_episodes') }}
-    where setting = 'COMMUNITY'
+    where setting = 'COMMUNITY' and {{ changed_people_only('person_key') }}
 ),
 
 flagged as (

@@ -1,5 +1,6 @@
 -- NDTMS interventions (modalities) with their episode, person and Patel Table 1 evidence value
 -- (interventions without a Table 1 code score 0).
+{{ config(**person_config()) }}
 select
     m.modality_id,
     m.episode_id,
@@ -23,3 +24,4 @@ inner join {{ ref('int_treatment_episodes') }} as ep
     on m.episode_id = ep.episode_id
 left join {{ ref('evidence_matrix') }} as ev
     on m.intervention_code = ev.intervention_code
+where {{ changed_people_only('ep.person_key') }}
