@@ -138,29 +138,54 @@
     group by {{ keys }}
 {%- endmacro %}
 
-{#- Cells summed into every rolling 12-month window (int_periods) that `condition` (over `cells`
-    and `windows`) places them in. -#}
-{% macro cells_in_windows(cells, condition) -%}
-    {%- set attributes = 'prison_code, la_code, region_code, sex, ethnic_group, age_band, is_median, measure' %}
+{#- Cells summed into every rolling 12-month window (int_periods) ending in their span
+    (`span_start` <= the window's last month < `span_end`, over `cells`): each cell adds its sums
+    at its span's start and takes them away at its end, and running totals in order of the window
+    end give each window's sums, one row per window and breakdowns holding any unit (the counts
+    of joining every cell to every window it falls in, without those rows). -#}
+{% macro cells_in_windows(cells, span_start, span_end) -%}
+    {%- set keys = 'indicator_id, prison_code, la_code, region_code, sex, ethnic_group, age_band,
+        is_median, measure' %}
     select
-        cells.indicator_id,
+        totals.indicator_id,
         windows.period_type,
         windows.period,
         windows.start_index,
         windows.end_index,
-        {%- for attribute in attributes.split(', ') %}
-        cells.{{ attribute }},
+        {%- for attribute in keys.split(',')[1:] %}
+        totals.{{ attribute | trim }},
         {%- endfor %}
-        sum(cells.num) as num,
-        sum(cells.den) as den,
-        sum(cells.num_sq) as num_sq,
-        cast(sum(cells.unit_count) as bigint) as unit_count
-    from {{ cells }} as cells
+        totals.num,
+        totals.den,
+        totals.num_sq,
+        cast(totals.unit_count as bigint) as unit_count
+    from (
+        select
+            {{ keys }},
+            x,
+            sum(sum(num)) over running as num,
+            sum(sum(den)) over running as den,
+            sum(sum(num_sq)) over running as num_sq,
+            sum(sum(unit_count)) over running as unit_count,
+            lead(x) over running as next_x
+        from (
+            select
+                {{ keys }},
+                unnest([{{ span_start }}, {{ span_end }}]) as x,
+                unnest([num, -num]) as num,
+                unnest([den, -den]) as den,
+                unnest([num_sq, -num_sq]) as num_sq,
+                unnest([unit_count, -unit_count]) as unit_count
+            from {{ cells }} as cells
+        ) as deltas
+        group by {{ keys }}, x
+        window running as (partition by {{ keys }} order by x)
+    ) as totals
     inner join {{ ref('int_periods') }} as windows
-        on windows.period_type = 'rolling_12m' and {{ condition }}
-    group by
-        cells.indicator_id, windows.period_type, windows.period, windows.start_index, windows.end_index
-        {%- for attribute in attributes.split(', ') %}, cells.{{ attribute }}{% endfor %}
+        on windows.period_type = 'rolling_12m'
+            and windows.end_index >= totals.x
+            and windows.end_index < totals.next_x
+    where totals.unit_count > 0
 {%- endmacro %}
 
 {#- Rows of `spans` (one per person and span: span_start <= x < span_end, x a period's last

@@ -58,11 +58,11 @@ span_cells as (
 ),
 
 rolling_event_cells as (
-    {{ cells_in_windows('event_cells', 'cells.start_index between windows.start_index and windows.end_index') }}
+    {{ cells_in_windows('event_cells', 'cells.start_index', 'cells.start_index + 12') }}
 ),
 
 rolling_span_cells as (
-    {{ cells_in_windows('span_cells', 'windows.end_index between cells.start_index and cells.end_index') }}
+    {{ cells_in_windows('span_cells', 'cells.start_index', 'cells.end_index + 1') }}
 )
 
 select * from event_cells
