@@ -45,6 +45,8 @@ class LinkSummary:
     merges: int = 0
     splits: int = 0
     rescored: list[str] = field(default_factory=list)
+    #: the month the kept normalised identity rows were brought up to date from (None: afresh)
+    prepared_from: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -193,7 +195,7 @@ def link(
         clock = now
 
     ensure_tables(con)
-    prepare(con, month, pseudo_key)
+    summary.prepared_from = prepare(con, month, pseudo_key)
     summary.records, summary.new_records = con.execute(
         "select count(*), count(*) filter (where is_new) from lk_records"
     ).fetchall()[0]
@@ -372,7 +374,7 @@ def _final_clusters(con: duckdb.DuckDBPyConnection, offset: int, thresholds: Thr
         create or replace temp table lk_evidence as
         with rows as (
             select l.lab, l.record_key, r.pnc, r.prison_number, r.dob, r.npk
-            from lk_rows r join lk_lab l using (source, record_key)
+            from identity.linkage_rows r join lk_lab l using (source, record_key)
             where r.npk is not null
         ), pnc as (
             select distinct rows.record_key from rows join (

@@ -57,7 +57,7 @@ def record_stats(con: duckdb.DuckDBPyConnection, summary: LinkSummary) -> None:
         ),
         pncs as (
             select distinct s.person_key, r.pnc
-            from linkage.spine s join lk_rows r using (source, record_key)
+            from linkage.spine s join identity.linkage_rows r using (source, record_key)
             where r.pnc is not null
         ),
         pncs_per_person as (select count(*) as n from pncs group by person_key)
