@@ -183,6 +183,17 @@
         {{ return('') }}
     {%- endif -%}
     {%- set expected = patched_person_models() -%}
+    {%- set missing = [] -%}
+    {%- for name in expected -%}
+        {%- if 'model.' ~ project_name ~ '.' ~ name not in model.depends_on.nodes -%}
+            {%- do missing.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            this.identifier ~ ' must be built after every patched person model: add "-- depends_on: '
+            ~ '{{ ref(...) }}" lines for ' ~ missing | join(', ')) }}
+    {%- endif -%}
     {%- set query -%}
         select count(distinct model)
         from ops.person_model_builds
