@@ -1,10 +1,10 @@
 {#- Person-keyed models patched for the people a build changed (see person_builds.yml).
 
-    int_person_build decides, once per build, whether the patched models may be patched: the
-    months after the last finished person build (ops.person_builds) when that is exact, none for a
-    full rebuild. int_changed_people lists the people to recompute; each patched model deletes
-    their rows and appends them afresh; int_people_built records the spine the models now reflect
-    and logs the build as finished. -#}
+    int_changed_people decides, once per build, whether the patched models may be patched (from
+    the last finished person build in ops.person_builds, when that is exact; else they rebuild in
+    full), lists the people to recompute and logs the decision; each patched model deletes their
+    rows and appends them afresh; int_people_built records the spine the models now reflect and
+    logs the build as finished. -#}
 
 {#- The vars person-keyed models read: a change to any of them rebuilds the models in full. -#}
 {% macro person_build_vars() -%}
@@ -89,8 +89,7 @@
                     and (staged.since_month is null or staged.since_month < last_build.as_of_month)
             )
     {%- endset -%}
-    {%- set found = run_query(query) -%}
-    {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
+    {{ return(query_value(query)) }}
 {%- endmacro %}
 
 {% macro person_build_start() -%}
@@ -117,10 +116,9 @@
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set found = run_query(
+    {{ return(query_value(
         "select since_month from ops.person_builds where invocation_id = '" ~ invocation_id ~ "'"
-    ) -%}
-    {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
+    )) }}
 {%- endmacro %}
 
 {% macro patched_person_models() -%}
@@ -152,16 +150,16 @@
 {%- endmacro %}
 
 {% macro person_patch_delete() -%}
-    {%- if is_incremental() and person_patch_since() is none %}
-    delete from {{ this }}
-    {%- elif is_incremental() %}
-    delete from {{ this }}
-    where person_key in (select changed.person_key from {{ ref('int_changed_people') }} as changed)
+    {#- Pre-hook of a patched model: its changed people's rows when patching, every row when
+        rebuilding in full over an existing table. -#}
+    {%- if is_incremental() %}
+    delete from {{ this }} where {{ changed_people_only('person_key') }}
     {%- endif %}
 {%- endmacro %}
 
 {% macro person_patching() -%}
-    {#- True when this model appends only its changed people's rows in this build. -#}
+    {#- True when this model appends only its changed people's rows in this build (the ref is
+        taken unconditionally so that every patched model depends on int_changed_people). -#}
     {%- set changed = ref('int_changed_people') -%}
     {{ return(is_incremental() and person_patch_since() is not none) }}
 {%- endmacro %}
@@ -199,7 +197,7 @@
         from ops.person_model_builds
         where invocation_id = '{{ invocation_id }}'
     {%- endset -%}
-    {%- set done = run_query(query).columns[0].values()[0] -%}
+    {%- set done = query_value(query) -%}
     {%- if done == expected | length %}
     update ops.person_builds set finished_at = current_timestamp
     where invocation_id = '{{ invocation_id }}';

@@ -89,8 +89,7 @@
                     > coalesce(last_build.manifest_loaded_at, timestamp '0001-01-01')
             )
     {%- endset -%}
-    {%- set found = run_query(query) -%}
-    {{ return(found.columns[0].values()[0] if found.rows | length else none) }}
+    {{ return(query_value(query)) }}
 {%- endmacro %}
 
 {% macro staging_build_start(table_name, keys) -%}

@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.contracts.deliveries import IDENTITY_TABLES
+from pipelines.resources import table_exists
 
 NAMED_SOURCES = ("pnc", "oasys", "dir_triage", "dir_release")
 PRISON_NUMBER_ONLY = ("rmdt",)
@@ -103,6 +104,14 @@ PREPARED_FINGERPRINT = hashlib.sha256(
     f"{_ROWS_SQL}|{_RECORDS_SQL}|{duckdb.__version__}".encode()
 ).hexdigest()[:16]
 
+#: The kept tables (in the identity schema) and the SQL that makes each.
+_KEPT = (("linkage_rows", _ROWS_SQL), ("linkage_records", _RECORDS_SQL))
+
+#: ``ops.manifest`` rows of identity deliveries that changed ``identity.person_records``.
+_IDENTITY_LOADS = (
+    f"ops.manifest where table_name in {_in(IDENTITY_TABLES)} and status in ('loaded', 'duplicate')"
+)
+
 _PREPARED_DDL = """
 create table if not exists identity.linkage_prepared (
     month varchar, manifest_loaded_at timestamp, fingerprint varchar)
@@ -111,22 +120,9 @@ create table if not exists identity.linkage_prepared (
 
 def _manifest_loaded_at(con: duckdb.DuckDBPyConnection) -> object | None:
     """Latest load of an identity table's delivery (``None`` without ``ops.manifest``)."""
-    if not _exists(con, "ops", "manifest"):
+    if not table_exists(con, "ops.manifest"):
         return None
-    return con.execute(
-        f"select max(loaded_at) from ops.manifest where table_name in {_in(IDENTITY_TABLES)}"
-        " and status in ('loaded', 'duplicate')"
-    ).fetchall()[0][0]
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
-            " and not temporary",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
+    return con.execute(f"select max(loaded_at) from {_IDENTITY_LOADS}").fetchall()[0][0]
 
 
 def _prepared_since(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
@@ -134,7 +130,7 @@ def _prepared_since(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
     after it is exact: same fingerprint, not a later month, and no identity delivery of a month
     up to it loaded since (a re-delivered month may change or withdraw any record). None: prepare
     every month afresh (also without ``ops.manifest``: a warehouse not made by the ingest)."""
-    if not (_exists(con, "identity", "linkage_prepared") and _exists(con, "ops", "manifest")):
+    if not (table_exists(con, "identity.linkage_prepared") and table_exists(con, "ops.manifest")):
         return None
     found = con.execute(
         "select month, manifest_loaded_at from identity.linkage_prepared where fingerprint = ?",
@@ -144,8 +140,7 @@ def _prepared_since(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
         return None
     since, loaded_at = found[0]
     reloaded = con.execute(
-        f"select count(*) from ops.manifest where table_name in {_in(IDENTITY_TABLES)}"
-        " and status in ('loaded', 'duplicate') and delivery_month <= ? and loaded_at > ?",
+        f"select count(*) from {_IDENTITY_LOADS} and delivery_month <= ? and loaded_at > ?",
         [since, loaded_at],
     ).fetchall()[0][0]
     return None if reloaded else since
@@ -162,7 +157,7 @@ def _update_prepared(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
     con.execute("begin transaction")
     try:
         if since is None:
-            for table, sql in (("linkage_rows", _ROWS_SQL), ("linkage_records", _RECORDS_SQL)):
+            for table, sql in _KEPT:
                 con.execute(
                     f"create or replace table identity.{table} as {sql.format(where=upto)}",
                     {"month": month},
@@ -180,7 +175,7 @@ def _update_prepared(con: duckdb.DuckDBPyConnection, month: str) -> str | None:
                 f"{upto} and exists (select 1 from lk_touched t"
                 " where t.source = p.source and t.record_key = p.record_key)"
             )
-            for table, sql in (("linkage_rows", _ROWS_SQL), ("linkage_records", _RECORDS_SQL)):
+            for table, sql in _KEPT:
                 con.execute(
                     f"""
                     delete from identity.{table} t using lk_touched d
@@ -214,7 +209,7 @@ def prepare(con: duckdb.DuckDBPyConnection, month: str, pseudo_key: str = "") ->
     known = (
         "exists (select 1 from linkage.spine s"
         " where s.source = r.source and s.record_key = r.record_key)"
-        if _exists(con, "linkage", "spine")
+        if table_exists(con, "linkage.spine")
         else "false"
     )
     con.execute(
