@@ -27,7 +27,7 @@ RULES = {
     "transfers": ("int_releases", "so04_proven_reoffending_rate", -1),
     "deportations": ("int_releases", "so05_continuity_of_care_21d", -1),
     "already_engaged": ("int_continuity_of_care", "so05_continuity_of_care_21d", -1),
-    "ni40_retention": ("int_indicator_units_treatment", "so07_ni40_effective_treatment", +1),
+    "ni40_retention": ("int_treatment_journey_spans", "so07_ni40_effective_treatment", +1),
     "access_needs_modality": ("int_custody_episodes", "so03_treatment_access_with_need", +1),
 }
 #: Deaths NDTMS records within 21 days of release are too rare to move continuity of care by a

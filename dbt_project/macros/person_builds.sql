@@ -157,6 +157,21 @@
     {%- endif %}
 {%- endmacro %}
 
+{% macro people_built_delete() -%}
+    {#- int_people_built's pre-hook: the rows of records this build moved when patching, every
+        row when rebuilding in full over an existing table. -#}
+    {%- if is_incremental() %}
+    delete from {{ this }} as built
+        {%- if person_patching() %}
+    where exists (
+        select 1
+        from {{ ref('int_moved_records') }} as moved
+        where moved.record_source = built.record_source and moved.record_key = built.record_key
+    )
+        {%- endif %}
+    {%- endif %}
+{%- endmacro %}
+
 {% macro person_patching() -%}
     {#- True when this model appends only its changed people's rows in this build (the ref is
         taken unconditionally so that every patched model depends on int_changed_people). -#}

@@ -2,7 +2,7 @@
 -- are rebuilt in full): people of rows staged since the last person build's as-of month (as
 -- linked now, and as the patched models last placed re-delivered episodes, interventions, TOPs
 -- and disposals, which may have moved to another record), and both keys of every record the
--- spine moved since (int_people_built: the spine the models last reflected).
+-- spine moved since the models last reflected it (int_moved_records).
 {{ config(post_hook=["{{ person_build_start() }}"]) }}
 -- depends_on: {{ ref('stg_pnc_person') }}
 -- depends_on: {{ ref('stg_oasys_assessment') }}
@@ -15,6 +15,7 @@
 -- depends_on: {{ ref('stg_pnc_disposal') }}
 -- depends_on: {{ ref('stg_rmdt_test') }}
 -- depends_on: {{ ref('stg_linkage_spine') }}
+-- depends_on: {{ ref('int_moved_records') }}
 {%- set as_of = '(select as_of_month from ' ~ ref('int_run_context') ~ ')' %}
 {%- set since = person_build_since(as_of, person_build_fingerprint()) %}
 {%- if since is none %}
@@ -28,18 +29,6 @@ with spine as (
         record_key,
         person_key
     from {{ ref('stg_linkage_spine') }}
-),
-
-moved as (
-    select
-        coalesce(now.record_key, before.record_key) as record_key,
-        now.person_key as now_key,
-        before.person_key as before_key
-    from spine as now
-    full outer join {{ previous }}int_people_built as before
-        on now.record_source = before.record_source
-            and now.record_key = before.record_key
-    where now.person_key is distinct from before.person_key
 ),
 
 delivered_episodes as (
@@ -83,9 +72,9 @@ delivered_tops as (
 ),
 
 people as (
-    select coalesce(now_key, record_key) as person_key from moved
+    select coalesce(now_key, record_key) as person_key from {{ ref('int_moved_records') }}
     union all
-    select coalesce(before_key, record_key) from moved
+    select coalesce(before_key, record_key) from {{ ref('int_moved_records') }}
     union all
     select coalesce(spine.person_key, delivered.record_key)
     from delivered_records as delivered
