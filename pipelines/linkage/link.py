@@ -22,7 +22,7 @@ from pipelines.linkage.config import THRESHOLDS, Thresholds
 from pipelines.linkage.graph import components
 from pipelines.linkage.person_keys import assign_keys
 from pipelines.linkage.profiles import HAS_IDENTITY, named_profiles, ndtms_profiles, prepare
-from pipelines.linkage.scoring import score_pairs, shared_memory
+from pipelines.linkage.scoring import score_pairs, scratch_share, shared_memory
 from pipelines.linkage.tables import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def _score(
     """Splink pairs of ``model`` (``models.NAMED`` or ``models.NDTMS``) matching ``rule``, scored
     on a connection that shares the warehouse connection's memory limit."""
     blocking = {models.NAMED: models.NAMED_BLOCKING, models.NDTMS: models.NDTMS_BLOCKING}[model]
-    with shared_memory(con) as scratch:
+    with shared_memory(con, scratch_share(profiles.num_rows, population.num_rows)) as scratch:
         return score_pairs(
             profiles,
             models.load_model(model),
