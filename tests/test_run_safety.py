@@ -21,6 +21,16 @@ from pipelines.synthetic import generate
 from tests.support.outcomes_cli import Running, outcomes, outcomes_env
 
 MONTH = "2024-12"
+#: Top-level entries of its data folder a run makes after taking the lock and opening its log.
+FIRST_RUN_MAKES = {
+    "dagster_home",
+    "duckdb_tmp",
+    "gx_docs",
+    "linkage_report",
+    "publications",
+    "warehouse.duckdb",
+    "warehouse.duckdb.wal",
+}
 
 
 def _one_month(ci_synth: Path, out: Path, marked: bool) -> Path:
@@ -143,7 +153,8 @@ def test_second_run_on_a_warehouse_refuses_while_the_first_holds_it(
             timeout=120,
             what="lock taken by the first run",
         )
-        before = sorted(p.name for p in data.iterdir())
+        before = {p.name for p in data.iterdir()}
+        logs_before = sorted(p.name for p in (data / "logs").iterdir())
 
         second = outcomes(env, "run")
 
@@ -151,7 +162,10 @@ def test_second_run_on_a_warehouse_refuses_while_the_first_holds_it(
         text = " ".join(second.stdout.split())
         assert "Another run is using the warehouse" in text
         assert f"pid {first.process.pid}" in text and "started 20" in text
-        assert sorted(p.name for p in data.iterdir()) == before
+        # the second run wrote no log of its own; anything new beside the logs is what the first
+        # run goes on to make meanwhile (its Dagster home, warehouse, spill folder...)
+        assert sorted(p.name for p in (data / "logs").iterdir()) == logs_before
+        assert {p.name for p in data.iterdir()} - before <= FIRST_RUN_MAKES
         assert first.process.poll() is None  # the first run carries on
     finally:
         first.kill()
