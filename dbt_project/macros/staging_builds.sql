@@ -44,8 +44,8 @@
 {%- endmacro %}
 
 {% macro staging_as_of(table_name) -%}
-    {%- if var('as_of_month') -%}
-        '{{ var("as_of_month") }}'
+    {%- if as_of_month() -%}
+        '{{ as_of_month() }}'
     {%- else -%}
         (select max(_delivery_month) from {{ source('raw', table_name) }})
     {%- endif -%}

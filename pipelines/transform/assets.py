@@ -4,6 +4,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
@@ -12,16 +13,19 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pipelines.asset_keys import GROUP_OWNERS, group_owners
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, WarehouseResource
+from pipelines.transform.cli_resource import LauncherDbtCli
 from pipelines.transform.dbt_child import PARENT_ENV
 from pipelines.transform.project import DBT_LAUNCHER, dbt_project
 from pipelines.transform.row_counts import with_row_counts
-from pipelines.transform.target_folders import prune_run_targets
+from pipelines.transform.target_folders import keep_partial_parse, prune_run_targets
 
 #: Dagster group of each dbt layer (by the model's folder under ``models/``).
 LAYER_GROUPS = {"staging": "dbt_staging", "intermediate": "dbt_intermediate", "marts": "dbt_marts"}
 #: Code spans (left alone) and HTML-like placeholders such as ``<YYYY-MM>`` outside them.
 CODE_SPAN = re.compile(r"(`+[^`]*`+)")
 PLACEHOLDER = re.compile(r"<[A-Za-z!/?][^<>\n]*>")
+#: Environment variable the dbt project's ``as_of_month()`` macro reads the run's month from.
+AS_OF_ENV = "OUTCOMES_AS_OF_MONTH"
 
 
 def markdown_safe(text: str) -> str:
@@ -74,17 +78,34 @@ class OutcomesTranslator(DagsterDbtTranslator):
 
 
 def run_vars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict[str, str]:
-    """dbt vars for a run: the last month of the run's partition range is the as-of month, and
-    ``profiles.yml`` reads the warehouse file from ``warehouse_path`` (absolute: dbt runs in the
-    project folder) and DuckDB's memory limit, threads and spill folder from ``duckdb_*``."""
+    """dbt vars for a run: ``profiles.yml`` reads the warehouse file from ``warehouse_path``
+    (absolute: dbt runs in the project folder) and DuckDB's memory limit, threads and spill
+    folder from ``duckdb_*``. The as-of month is not among them (:func:`export_as_of`)."""
     config = warehouse.duckdb_config()
     return {
-        "as_of_month": context.partition_key_range.end,
         "warehouse_path": str(warehouse.warehouse_path().resolve()),
         "duckdb_memory_limit": str(config["memory_limit"]),
         "duckdb_threads": str(config["threads"]),
         "duckdb_temp_dir": str(config["temp_directory"]),
     }
+
+
+@contextmanager
+def as_of_environment(context: dg.AssetExecutionContext) -> Iterator[None]:
+    """While dbt processes start inside it, :data:`AS_OF_ENV` holds the run's as-of month (the
+    last month of its partition range); restored on exit, so no later dbt of the same process
+    inherits it. Not a var: the vars then stay the same from month to month and dbt's partial
+    parsing stays valid (a changed ``--vars`` makes dbt parse the whole project again, about
+    2.5 s per invocation)."""
+    previous = os.environ.get(AS_OF_ENV)
+    os.environ[AS_OF_ENV] = context.partition_key_range.end
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(AS_OF_ENV, None)
+        else:
+            os.environ[AS_OF_ENV] = previous
 
 
 @dbt_assets(
@@ -102,19 +123,24 @@ def outcome_model(
     run's range; each built table's materialisation carries ``dagster/row_count``
     (:mod:`pipelines.transform.row_counts`). dbt runs as many nodes at once as DuckDB has
     threads: they share the one database's memory limit, and dbt's own Python work between
-    queries overlaps DuckDB's (national: 304 s -> 280 s). Older per-run target folders are
-    pruned afterwards (:mod:`pipelines.transform.target_folders`)."""
+    queries overlaps DuckDB's (national: 304 s -> 280 s). A successful build's parse becomes the
+    next invocation's starting point, and older per-run target folders are pruned afterwards
+    (:mod:`pipelines.transform.target_folders`)."""
     dbt_vars = run_vars(context, warehouse)
     args = ["build", "--threads", dbt_vars["duckdb_threads"], "--vars", json.dumps(dbt_vars)]
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt checks it still has this parent
-    invocation = dbt.cli(args, context=context)
+    with as_of_environment(context):  # dbt's process starts here, with this environment
+        invocation = dbt.cli(args, context=context)
+    run_target = dbt_project().project_dir / invocation.target_path
     try:
         yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
+        keep_partial_parse(run_target, dbt_project().project_dir / "target")
     finally:
-        prune_run_targets(dbt_project().project_dir / invocation.target_path)
+        prune_run_targets(run_target)
 
 
 def dbt_resource() -> DbtCliResource:
     """The dbt CLI resource running the venv's dbt on this project, through the launcher that
-    ends it with the run (:mod:`pipelines.transform.dbt_child`)."""
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_LAUNCHER))
+    ends it with the run (:mod:`pipelines.transform.dbt_child`), without dagster-dbt's version
+    subprocess and adapter (:mod:`pipelines.transform.cli_resource`)."""
+    return LauncherDbtCli(project_dir=dbt_project(), dbt_executable=str(DBT_LAUNCHER))

@@ -20,7 +20,7 @@ from dagster_dbt import DbtCliResource
 from pipelines.asset_keys import DBT_DOCS_FILE, DBT_DOCS_KEY, group_owners
 from pipelines.partitions import MONTHLY, SINGLE_RUN
 from pipelines.resources import WRITER_POOL, PublicationResource, WarehouseResource
-from pipelines.transform.assets import outcome_model, run_vars
+from pipelines.transform.assets import as_of_environment, outcome_model, run_vars
 from pipelines.transform.project import dbt_project
 
 #: The page dbt writes into its target folder.
@@ -96,7 +96,9 @@ with warnings.catch_warnings():
             if reuse_build(context.run.run_id, target):
                 args.append("--no-compile")
                 context.log.info("dbt docs from this run's build manifest (not compiled again)")
-            dbt.cli(args, manifest=dbt_project().manifest_path, target_path=target).wait()
+            with as_of_environment(context):
+                invocation = dbt.cli(args, manifest=dbt_project().manifest_path, target_path=target)
+            invocation.wait()
             catalog = json.loads((target / "catalog.json").read_text())
             page = install(target / STATIC_PAGE, publication.publications_path() / DBT_DOCS_FILE)
         return dg.MaterializeResult(

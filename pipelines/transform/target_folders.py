@@ -5,16 +5,24 @@ SQL, ``run_results.json``, a copy of the manifest: about 11 MB), and nothing rem
 developer's checkout had 56 of them (610 MB). After each build the older ones are removed,
 keeping the newest few for reading a recent run's compiled SQL or timings, and never one changed
 in the last hours (another run on the same checkout, such as a parallel test, may be using it).
+
+dagster-dbt starts each invocation from ``target/partial_parse.msgpack`` (copied into the run's
+folder), which only ``dbt parse`` of the project writes: a successful build's own parse is
+copied back there, so the next run re-parses only what changed since (about 2.5 s less).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+#: dbt's saved parse in a target folder.
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 #: Newest per-run folders kept.
 KEEP = 5
@@ -40,3 +48,17 @@ def prune_run_targets(
     if removed:
         log.info("removed %d old dbt target folder(s) under %s", len(removed), current.parent)
     return removed
+
+
+def keep_partial_parse(run_target: Path, project_target: Path) -> bool:
+    """Make ``run_target``'s saved parse the project's (``project_target``), replacing it
+    atomically (a run starting meanwhile copies the old or the new file, each a valid parse for
+    dbt to check and use); False when the run saved none."""
+    saved = run_target / PARTIAL_PARSE
+    if not saved.is_file():
+        return False
+    project_target.mkdir(parents=True, exist_ok=True)
+    staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}"
+    shutil.copyfile(saved, staged)
+    os.replace(staged, project_target / PARTIAL_PARSE)
+    return True

@@ -1,4 +1,5 @@
--- The run's as-of month (var as_of_month, else the latest delivery) and first delivered month.
+-- The run's as-of month (macro as_of_month: the var or OUTCOMES_AS_OF_MONTH, else the latest
+-- delivery) and first delivered month.
 with delivered as (
     {% for table in ['pnc_disposal', 'oasys_assessment', 'dir_triage', 'dir_release', 'ndtms_episode', 'rmdt_test'] -%}
         select delivery_month from {{ ref('stg_' ~ table) }}
@@ -9,8 +10,8 @@ with delivered as (
 bounds as (
     select
         min(delivery_month) as first_month,
-        {% if var('as_of_month') -%}
-        '{{ var("as_of_month") }}'
+        {% if as_of_month() -%}
+        '{{ as_of_month() }}'
         {%- else -%}
             max(delivery_month)
         {%- endif %} as as_of_month
