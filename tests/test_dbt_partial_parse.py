@@ -61,3 +61,15 @@ def test_a_build_parse_becomes_the_project_parse(tmp_path: Path) -> None:
 
     assert (project_target / PARTIAL_PARSE).read_bytes() == b"parse of the run"
     assert sorted(p.name for p in project_target.iterdir()) == [PARTIAL_PARSE]
+
+
+def test_a_parse_that_cannot_be_kept_is_skipped(tmp_path: Path) -> None:
+    """Keeping the parse is an optimisation: a target that cannot be written fails nothing."""
+    run_target = tmp_path / "run"
+    run_target.mkdir()
+    (run_target / PARTIAL_PARSE).write_bytes(b"parse of the run")
+    blocked = tmp_path / "target"
+    blocked.write_text("a file where the folder should be")
+
+    assert not keep_partial_parse(run_target, blocked)
+    assert blocked.read_text() == "a file where the folder should be"

@@ -80,7 +80,7 @@ class OutcomesTranslator(DagsterDbtTranslator):
 def run_vars(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict[str, str]:
     """dbt vars for a run: ``profiles.yml`` reads the warehouse file from ``warehouse_path``
     (absolute: dbt runs in the project folder) and DuckDB's memory limit, threads and spill
-    folder from ``duckdb_*``. The as-of month is not among them (:func:`export_as_of`)."""
+    folder from ``duckdb_*``. The as-of month is not among them (:func:`as_of_environment`)."""
     config = warehouse.duckdb_config()
     return {
         "warehouse_path": str(warehouse.warehouse_path().resolve()),

@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import time
+from contextlib import suppress
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,19 @@ def prune_run_targets(
 def keep_partial_parse(run_target: Path, project_target: Path) -> bool:
     """Make ``run_target``'s saved parse the project's (``project_target``), replacing it
     atomically (a run starting meanwhile copies the old or the new file, each a valid parse for
-    dbt to check and use); False when the run saved none."""
+    dbt to check and use); False when the run saved none or it could not be copied (logged: the
+    next invocation then parses more, nothing else)."""
     saved = run_target / PARTIAL_PARSE
     if not saved.is_file():
         return False
-    project_target.mkdir(parents=True, exist_ok=True)
     staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}"
-    shutil.copyfile(saved, staged)
-    os.replace(staged, project_target / PARTIAL_PARSE)
+    try:
+        project_target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, staged)
+        os.replace(staged, project_target / PARTIAL_PARSE)
+    except OSError as exc:
+        log.warning("dbt's parse not kept for the next invocation (%s)", exc)
+        with suppress(OSError):
+            staged.unlink(missing_ok=True)
+        return False
     return True
