@@ -131,10 +131,11 @@ def outcome_model(
     os.environ[PARENT_ENV] = str(os.getpid())  # dbt checks it still has this parent
     with as_of_environment(context):  # dbt's process starts here, with this environment
         invocation = dbt.cli(args, context=context)
-    run_target = dbt_project().project_dir / invocation.target_path
+    project = dbt_project()
+    run_target = project.project_dir / invocation.target_path
     try:
         yield from with_row_counts(invocation.stream(), invocation.manifest, warehouse)
-        keep_partial_parse(run_target, dbt_project().project_dir / "target")
+        keep_partial_parse(run_target, project.project_dir / project.target_path)
     finally:
         prune_run_targets(run_target)
 
