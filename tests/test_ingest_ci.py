@@ -17,8 +17,9 @@ from pipelines.contracts.codes import pnc_check_character, pnc_id_is_valid
 from pipelines.contracts.deliveries import CONTRACTS, IDENTITY_TABLES
 from pipelines.ingest.contracts_doc import END, START, render_contracts
 from pipelines.ingest.landing import delivered_files, landing_months
+from pipelines.ingest.load import ensure_tables, load_month
 from pipelines.ingest.materialise import failures, materialise_ingest
-from pipelines.ingest.protect import hash_domain
+from pipelines.ingest.protect import KeyedHasher, hash_domain
 from pipelines.pseudonymise import keyed_hash, record_key
 from pipelines.settings import get_settings
 
@@ -331,26 +332,39 @@ def _digests(warehouse: Path) -> list[list[tuple]]:
     ]
 
 
-def test_worker_processes_load_exactly_what_one_process_loads(
+def test_months_prepared_ahead_load_exactly_what_one_month_at_a_time_loads(
     ingested, landing, months, tmp_path: Path
 ) -> None:
-    _, serial = ingested  # the ci preset is small: loaded in the run's process
+    """The default ingest (threads preparing months ahead) and worker processes load the same
+    rows, quarantine and manifest as loading each month in turn with nothing ahead."""
+    _, threaded = ingested
+    serial = tmp_path / "serial.duckdb"
+    hasher = KeyedHasher(get_settings().pseudo_key)
+    with duckdb.connect(str(serial)) as con:
+        ensure_tables(con, list(CONTRACTS.values()))
+        for contract in CONTRACTS.values():
+            for month in months:
+                load_month(con, contract, landing, month, hasher)
     parallel = tmp_path / "parallel.duckdb"
     result = materialise_ingest(months, landing_dir=landing, warehouse=parallel, workers=2)
     assert result.success
+    assert _digests(threaded) == _digests(serial)
     assert _digests(parallel) == _digests(serial)
 
 
-def test_worker_processes_stop_at_a_rejected_file(landing, months, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2], ids=["threads", "processes"])
+def test_months_prepared_ahead_stop_at_a_rejected_file(
+    landing, months, tmp_path: Path, workers: int
+) -> None:
     """A bad file in the second month: the first is loaded, the bad month recorded as
-    rejected, later months (already being prepared by workers) stay unloaded."""
+    rejected, later months (already being prepared) stay unloaded."""
     copy = tmp_path / "landing"
     shutil.copytree(landing, copy)
     (bad,) = delivered_files(copy, CONTRACTS["dir_release"], months[1])
     bad.write_bytes(b"")
     warehouse = tmp_path / "w.duckdb"
     result = materialise_ingest(
-        months, landing_dir=copy, warehouse=warehouse, tables=["dir_release"], workers=2
+        months, landing_dir=copy, warehouse=warehouse, tables=["dir_release"], workers=workers
     )
     assert not result.success
     rel = bad.relative_to(copy).as_posix()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import duckdb
 import polars as pl
@@ -46,19 +47,30 @@ class KeyedHasher:
             "outer": bytes(b ^ 0x5C for b in block),
         }
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the hasher's in-memory database (opened on first use)."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                if self._con is None:
+                    self._con = duckdb.connect(config={"memory_limit": HASH_MEMORY_LIMIT})
+                cursor = self._local.cursor = self._con.cursor()
+        return cursor
 
     def _hex(self, domain: str, texts: pl.Series) -> pl.Series:
-        if self._con is None:
-            self._con = duckdb.connect(config={"memory_limit": HASH_MEMORY_LIMIT})
-        self._con.register("texts", texts.rename("text").to_frame())
+        con = self._cursor()
+        con.register("texts", texts.rename("text").to_frame())
         try:
-            hashed = self._con.sql(
+            hashed = con.sql(
                 "SELECT sha256($outer::BLOB"
                 " || unhex(sha256($inner::BLOB || encode($prefix || text)))) AS hash FROM texts",
                 params={**self._pads, "prefix": f"{domain}|"},
             ).pl()
         finally:
-            self._con.unregister("texts")
+            con.unregister("texts")
         return hashed["hash"].cast(pl.String)
 
     def hash(self, values: pl.Series, domain: str) -> pl.Series:
