@@ -40,6 +40,9 @@ AHEAD_PER_WORKER = 2
 #: Threads preparing months ahead of the writer in the run's process (polars, DuckDB and file
 #: reads release the GIL): two took a national ingest from about 240 s to 189 s; three, no less.
 PREPARE_THREADS = 2
+#: Months those threads may prepare ahead of the one being written: while a table's first
+#: month (its backlog, a third of its rows) is prepared, the next months are made ready too.
+PREPARE_AHEAD = 6
 
 _hasher: KeyedHasher | None = None
 
@@ -99,7 +102,7 @@ def load_months(
                     landing,
                     months,
                     digests,
-                    PREPARE_THREADS,
+                    PREPARE_AHEAD,
                     lambda path, rel, month: pool.submit(prepare_file, path, rel, c, month, hasher),
                     pool,
                 )
