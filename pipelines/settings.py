@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     #: DuckDB buffer limit of EACH connection the run opens (the run process and dbt's process
     #: each hold at most one at a time, so a run stays near twice this plus ~1 GB of Python).
     duckdb_memory_limit: str = "2GB"
-    #: Processes preparing ingest files: 1 = none (the default: national ingest peaks at 3.7 GB
-    #: instead of 6.0 GB, 13% slower), 0 = one per core for large deliveries, n = n.
+    #: Processes preparing ingest files: 1 = none (the default: threads of the run's process
+    #: prepare them, faster at national scale and within 3 GB), 0 = one per core for large
+    #: deliveries, n = n.
     ingest_workers: int = Field(default=1, ge=0)
     #: DuckDB worker threads per connection; 0 = one per CPU core.
     duckdb_threads: int = Field(default=0, ge=0)
