@@ -16,7 +16,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -91,58 +91,48 @@ def load_months(
 ) -> Iterator[MonthOutcome]:
     """Load (or skip) ``months`` of ``c`` in order, yielding each month's outcome once it is
     committed; raises :class:`~pipelines.ingest.messages.FileFault` at a rejected file."""
+    if workers <= 1:
+        hasher = KeyedHasher(key)
+        pool: Executor = ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="ingest-prepare")
+        ahead = PREPARE_AHEAD
+
+        def submit(path: Path, rel: str, month: str) -> Future:
+            return pool.submit(prepare_file, path, rel, c, month, hasher)
+    else:
+        context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB
+        pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(key,)
+        )
+        ahead = workers * AHEAD_PER_WORKER
+
+        def submit(path: Path, rel: str, month: str) -> Future:
+            return pool.submit(_prepare, str(path), rel, c, month)
+
     digests = Digests([p for month in months for p in delivered_files(landing, c, month)])
-    try:
-        if workers <= 1:
-            hasher = KeyedHasher(key)
-            with ThreadPoolExecutor(PREPARE_THREADS, thread_name_prefix="ingest-prepare") as pool:
-                yield from _pipelined(
-                    con,
-                    c,
-                    landing,
-                    months,
-                    digests,
-                    PREPARE_AHEAD,
-                    lambda path, rel, month: pool.submit(prepare_file, path, rel, c, month, hasher),
-                    pool,
-                )
-        else:
-            context = multiprocessing.get_context("spawn")  # never fork a process holding DuckDB
-            with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_start_worker, initargs=(key,)
-            ) as pool:
-                yield from _pipelined(
-                    con,
-                    c,
-                    landing,
-                    months,
-                    digests,
-                    workers * AHEAD_PER_WORKER,
-                    lambda path, rel, month: pool.submit(_prepare, str(path), rel, c, month),
-                    pool,
-                )
-    finally:
-        digests.close()
+    with pool:
+        try:
+            yield from _pipelined(con, c, landing, months, digests, ahead, submit)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # drop the months not yet started
+            raise
+        finally:
+            digests.close()
 
 
-def _pipelined(con, c: Contract, landing: Path, months: list[str], digests, ahead, submit, pool):
-    """Plan each month and submit its files to ``pool`` up to ``ahead`` months before the one
-    being written; write and yield the months in order."""
-    try:
-        pending: deque[tuple[MonthPlan | MonthOutcome, dict[str, Future]]] = deque()
-        for month in months:
-            plan = plan_month(con, c, landing, month, digests)
-            futures = {}
-            if isinstance(plan, MonthPlan):
-                futures = {rel: submit(path, rel, month) for path, rel, _ in plan.files}
-            pending.append((plan, futures))
-            if len(pending) > ahead:
-                yield _finish(con, c, *pending.popleft())
-        while pending:
+def _pipelined(con, c: Contract, landing: Path, months: list[str], digests, ahead: int, submit):
+    """Plan each month and ``submit`` its files up to ``ahead`` months before the one being
+    written; write and yield the months in order."""
+    pending: deque[tuple[MonthPlan | MonthOutcome, dict[str, Future]]] = deque()
+    for month in months:
+        plan = plan_month(con, c, landing, month, digests)
+        futures = {}
+        if isinstance(plan, MonthPlan):
+            futures = {rel: submit(path, rel, month) for path, rel, _ in plan.files}
+        pending.append((plan, futures))
+        if len(pending) > ahead:
             yield _finish(con, c, *pending.popleft())
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
+    while pending:
+        yield _finish(con, c, *pending.popleft())
 
 
 def _finish(con, c: Contract, plan: MonthPlan | MonthOutcome, futures: dict[str, Future]):
