@@ -108,8 +108,8 @@ def load_months(
         def submit(path: Path, rel: str, month: str) -> Future:
             return pool.submit(_prepare, str(path), rel, c, month)
 
-    digests = Digests([p for month in months for p in delivered_files(landing, c, month)])
     with pool:
+        digests = Digests([p for month in months for p in delivered_files(landing, c, month)])
         try:
             yield from _pipelined(con, c, landing, months, digests, ahead, submit)
         except BaseException:
