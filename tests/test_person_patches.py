@@ -25,9 +25,9 @@ COMPARED_SCHEMAS = ("main_intermediate", "main_marts")
 BOOKKEEPING = {"int_changed_people", "int_moved_records"}
 
 
-def dbt_run(warehouse: Path, as_of: str, *flags: str) -> None:
+def dbt_run(warehouse: Path, as_of: str, *flags: str, **more_vars: object) -> None:
     """``dbt run`` of every model as of ``as_of`` on ``warehouse``."""
-    variables = {"warehouse_path": str(warehouse), "as_of_month": as_of}
+    variables = {"warehouse_path": str(warehouse), "as_of_month": as_of, **more_vars}
     done = subprocess.run(
         [str(DBT_EXECUTABLE), "run", *flags, "--vars", json.dumps(variables),
          "--profiles-dir", str(PROJECT_DIR), "--target-path", str(warehouse.parent / "dbt_target")],
@@ -157,3 +157,53 @@ def test_patched_people_equal_a_full_rebuild(warehouse: Path) -> None:
     dbt_run(warehouse, last)
     assert person_builds(warehouse)[-1] == (last, None, True)
     assert changed_people(warehouse) == set()
+
+
+def deleted_rows(warehouse: Path, schemas: tuple[str, ...]) -> dict[str, int]:
+    """Rows deleted but still stored, per table of ``schemas`` (DuckDB's estimated_size counts
+    them until the table is rewritten)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = con.execute(
+            "SELECT schema_name, table_name, estimated_size FROM duckdb_tables()"
+            f" WHERE schema_name IN {schemas}"
+        ).fetchall()
+        return {
+            table: stored - con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0]
+            for schema, table, stored in tables
+        }
+
+
+def test_patches_compact_tables_holding_many_deleted_rows(warehouse: Path) -> None:
+    """Checkpoints do not vacuum (profiles.yml), so a patch leaves deleted rows stored; once they
+    reach the compaction share a patch rewrites its table without them, to the same rows."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.sql("SELECT DISTINCT _delivery_month FROM raw.ndtms_top ORDER BY 1")
+        months = [month for (month,) in found.fetchall()]
+    last, before = months[-1], months[-2]
+    dbt_run(warehouse, before)
+    compacted = warehouse.parent / "compacted" / warehouse.name
+    compacted.parent.mkdir()
+    shutil.copy(warehouse, compacted)
+
+    dbt_run(warehouse, last)
+    assert person_builds(warehouse)[-1] == (last, before, True)
+    deleted = deleted_rows(warehouse, ("main_intermediate",))
+    assert any(deleted[table] > 0 for table in PATCHED), deleted
+
+    dbt_run(compacted, last, compaction_deleted_share=0)
+    assert person_builds(compacted)[-1] == (last, before, True)
+    deleted = deleted_rows(compacted, ("main_staging", "main_intermediate"))
+    assert set(PATCHED) <= set(deleted)
+    assert not any(deleted.values()), deleted
+
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{warehouse}' AS deleted_from (READ_ONLY)")
+        con.execute(f"ATTACH '{compacted}' AS compacted (READ_ONLY)")
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+            f" WHERE database_name = 'compacted' AND schema_name IN {COMPARED_SCHEMAS}"
+        ).fetchall()
+        for schema, table in tables:
+            assert_same_rows(
+                con, table, f"deleted_from.{schema}.{table}", f"compacted.{schema}.{table}"
+            )

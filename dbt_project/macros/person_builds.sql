@@ -153,22 +153,24 @@
     {#- Pre-hook of a patched model: its changed people's rows when patching, every row when
         rebuilding in full over an existing table. -#}
     {%- if is_incremental() %}
-    delete from {{ this }} where {{ changed_people_only('person_key') }}
+    {{ delete_or_compact('patched', changed_people_only('person_key')) }}
     {%- endif %}
 {%- endmacro %}
 
 {% macro people_built_delete() -%}
     {#- int_people_built's pre-hook: the rows of records this build moved when patching, every
         row when rebuilding in full over an existing table. -#}
-    {%- if is_incremental() %}
-    delete from {{ this }} as built
-        {%- if person_patching() %}
-    where exists (
+    {%- if is_incremental() and person_patching() %}
+        {%- set moved -%}
+    exists (
         select 1
         from {{ ref('int_moved_records') }} as moved
         where moved.record_source = built.record_source and moved.record_key = built.record_key
     )
-        {%- endif %}
+        {%- endset %}
+    {{ delete_or_compact('built', moved) }}
+    {%- elif is_incremental() %}
+    delete from {{ this }}
     {%- endif %}
 {%- endmacro %}
 

@@ -128,8 +128,8 @@
     {%- if is_incremental() and since is none %}
     delete from {{ this }};
     {%- elif is_incremental() %}
-    delete from {{ this }} as staged
-    where exists (
+        {%- set redelivered -%}
+    exists (
         select 1
         from {{ source('raw', table_name) }} as delivered
         where
@@ -137,7 +137,9 @@
             {%- for raw_column, column in keys.items() %}
             and delivered.{{ raw_column }} is not distinct from staged.{{ column }}
             {%- endfor %}
-    );
+    )
+        {%- endset %}
+    {{ delete_or_compact('staged', redelivered) }};
     {%- endif %}
 {%- endmacro %}
 
