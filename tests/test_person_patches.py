@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -51,29 +52,47 @@ def changed_people(warehouse: Path) -> set[str]:
         return {key for (key,) in rows.fetchall()}
 
 
+def last_two_months(warehouse: Path) -> tuple[str, str]:
+    """The last delivery month and the one before it."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        found = con.sql("SELECT DISTINCT _delivery_month FROM raw.ndtms_top ORDER BY 1")
+        months = [month for (month,) in found.fetchall()]
+    return months[-1], months[-2]
+
+
+def assert_same_tables(
+    con: duckdb.DuckDBPyConnection, one: str, other: str, skip: Collection[str] = ()
+) -> None:
+    """Every intermediate and mart table of the attached database ``one`` (the patched ones
+    among them) holds the same rows as in ``other``, columns matched by name."""
+    tables = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?"
+        f" AND schema_name IN {COMPARED_SCHEMAS}",
+        [one],
+    ).fetchall()
+    assert set(PATCHED) <= {table for _, table in tables}
+    for schema, table in tables:
+        if table in skip:
+            continue
+        columns = ", ".join(
+            f'"{name}"'
+            for (name,) in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = ?"
+                " AND schema_name = ? AND table_name = ? ORDER BY column_name",
+                [one, schema, table],
+            ).fetchall()
+        )
+        assert_same_rows(
+            con, table, f"{one}.{schema}.{table}", f"{other}.{schema}.{table}", columns
+        )
+
+
 def assert_same_as_full_rebuild(warehouse: Path, as_of: str) -> None:
     """Every intermediate and mart table equals a ``--full-refresh`` of a copy, row for row."""
     with beside_full_rebuild(
         warehouse, lambda reference: dbt_run(reference, as_of, "--full-refresh")
     ) as con:
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'built'"
-            f" AND schema_name IN {COMPARED_SCHEMAS}"
-        ).fetchall()
-        assert set(PATCHED) <= {table for _, table in tables}
-        for schema, table in tables:
-            if table in BOOKKEEPING:
-                continue
-            columns = ", ".join(
-                f'"{name}"'
-                for (name,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = 'built'"
-                    " AND schema_name = ? AND table_name = ? ORDER BY column_name",
-                    [schema, table],
-                ).fetchall()
-            )
-            built, full = f"built.{schema}.{table}", f"full_build.{schema}.{table}"
-            assert_same_rows(con, table, built, full, columns)
+        assert_same_tables(con, "built", "full_build", skip=BOOKKEEPING)
 
 
 @pytest.fixture
@@ -85,10 +104,7 @@ def warehouse(ci_warehouse: Path, tmp_path: Path) -> Path:
 
 def test_patched_people_equal_a_full_rebuild(warehouse: Path) -> None:
     assert PATCHED, "no model uses person_config()"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        found = con.sql("SELECT DISTINCT _delivery_month FROM raw.ndtms_top ORDER BY 1")
-        months = [month for (month,) in found.fetchall()]
-    last, before = months[-1], months[-2]
+    last, before = last_two_months(warehouse)
 
     # an earlier as-of month than the last build's: a full rebuild
     dbt_run(warehouse, before)
@@ -176,10 +192,7 @@ def deleted_rows(warehouse: Path, schemas: tuple[str, ...]) -> dict[str, int]:
 def test_patches_compact_tables_holding_many_deleted_rows(warehouse: Path) -> None:
     """Checkpoints do not vacuum (profiles.yml), so a patch leaves deleted rows stored; once they
     reach the compaction share a patch rewrites its table without them, to the same rows."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        found = con.sql("SELECT DISTINCT _delivery_month FROM raw.ndtms_top ORDER BY 1")
-        months = [month for (month,) in found.fetchall()]
-    last, before = months[-1], months[-2]
+    last, before = last_two_months(warehouse)
     dbt_run(warehouse, before)
     compacted = warehouse.parent / "compacted" / warehouse.name
     compacted.parent.mkdir()
@@ -199,11 +212,4 @@ def test_patches_compact_tables_holding_many_deleted_rows(warehouse: Path) -> No
     with duckdb.connect() as con:
         con.execute(f"ATTACH '{warehouse}' AS deleted_from (READ_ONLY)")
         con.execute(f"ATTACH '{compacted}' AS compacted (READ_ONLY)")
-        tables = con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables()"
-            f" WHERE database_name = 'compacted' AND schema_name IN {COMPARED_SCHEMAS}"
-        ).fetchall()
-        for schema, table in tables:
-            assert_same_rows(
-                con, table, f"deleted_from.{schema}.{table}", f"compacted.{schema}.{table}"
-            )
+        assert_same_tables(con, "compacted", "deleted_from")

@@ -160,7 +160,7 @@
 {% macro people_built_delete() -%}
     {#- int_people_built's pre-hook: the rows of records this build moved when patching, every
         row when rebuilding in full over an existing table. -#}
-    {%- if is_incremental() and person_patching() %}
+    {%- if person_patching() %}
         {%- set moved -%}
     exists (
         select 1
